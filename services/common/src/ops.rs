@@ -1,0 +1,58 @@
+//! The operations endpoints every service serves on its HTTP port:
+//! `/healthz` (alive), `/readyz` (backends answer), `/metrics` (Prometheus text).
+
+use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use prometheus::{Encoder, TextEncoder};
+use tokio::net::TcpListener;
+
+use crate::{Readiness, Shutdown};
+
+/// The ops routes, to serve alone or merge into a service's own router.
+pub fn router(readiness: Readiness) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(readiness)
+}
+
+async fn readyz(State(readiness): State<Readiness>) -> impl IntoResponse {
+    let failures = readiness.failures().await;
+    if failures.is_empty() {
+        (StatusCode::OK, "ready\n".to_owned())
+    } else {
+        let text: String = failures
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}\n"))
+            .collect();
+        (StatusCode::SERVICE_UNAVAILABLE, text)
+    }
+}
+
+async fn metrics() -> impl IntoResponse {
+    let mut buf = Vec::new();
+    let encoder = TextEncoder::new();
+    match encoder.encode(&prometheus::gather(), &mut buf) {
+        Ok(()) => (
+            StatusCode::OK,
+            [(http::header::CONTENT_TYPE, encoder.format_type().to_owned())],
+            buf,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` fires, then lets open requests finish.
+pub async fn serve_http(
+    listener: TcpListener,
+    router: Router,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.wait_owned())
+    .await
+}
