@@ -1,0 +1,19 @@
+//! The per-user event log behind real-time delivery.
+//!
+//! Every user has an ordered, retained log of events (a message in one of their
+//! conversations). The chat service appends to the logs of a message's members; a gateway
+//! subscribes for the users connected to it, replays what a reconnecting client missed
+//! (`since`), and streams the rest live. Event ids increase within one user's log, and say
+//! when the event was appended, so a resume point older than what is retained is detected
+//! and the gateway can fall back to message history.
+#![forbid(unsafe_code)]
+
+mod event_id;
+mod log;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+pub mod embedded;
+
+pub use event_id::{EventId, ParseEventIdError};
+pub use log::{DeliveryError, Event, EventLog, Replay, Subscription};

@@ -1,0 +1,77 @@
+//! The event-log contract that the embedded and the Redis implementations both fulfil.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::EventId;
+
+/// One event in a user's log: an opaque payload (an encoded `DeliveryEvent`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Its position in the user's log; the API's `event_id`.
+    pub id: EventId,
+    /// The encoded event.
+    pub payload: Bytes,
+}
+
+/// What a replay found after a resume point.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replay {
+    /// Retained events after the resume point, oldest first.
+    pub events: Vec<Event>,
+    /// True when events after the resume point were already trimmed away, so the log alone
+    /// cannot say what was missed (the caller falls back to message history).
+    pub truncated: bool,
+}
+
+/// Failures of the event log's backend.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The backend cannot be reached or failed; retrying later may work.
+    #[error("event log unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Live events for one user on this process, in log order. Dropping it ends the
+/// subscription. When the subscriber falls too far behind, the stream ends early (the
+/// receiver yields `None`) rather than buffering without bound; the client then resumes
+/// with `since`.
+#[derive(Debug)]
+pub struct Subscription {
+    events: mpsc::Receiver<Event>,
+}
+
+impl Subscription {
+    /// Wraps the receiving end that an implementation feeds.
+    pub fn new(events: mpsc::Receiver<Event>) -> Self {
+        Self { events }
+    }
+
+    /// The next live event, or `None` when the subscription has ended.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+}
+
+/// Per-user ordered, retained, resumable event logs.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends `payload` to the log of every user in `recipients`; each gets its own id,
+    /// larger than every id already in that user's log. Live subscribers are notified.
+    async fn publish(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError>;
+
+    /// Up to `limit` retained events of `user` strictly after `after`, oldest first.
+    async fn replay(
+        &self,
+        user: &str,
+        after: EventId,
+        limit: usize,
+    ) -> Result<Replay, DeliveryError>;
+
+    /// Starts live delivery of `user`'s events appended from now on to this process.
+    async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError>;
+
+    /// Answers when the backend is reachable (for readiness).
+    async fn ping(&self) -> Result<(), DeliveryError>;
+}
