@@ -1,0 +1,70 @@
+//! gochat's chat service: conversations and their members, messages with idempotent sends,
+//! history pages, catch-up since a time, and the delivery events every member's gateways
+//! consume.
+//!
+//! A send is stored first (insert-if-absent on its `client_msg_id`), then published to the
+//! event log of every member (the sender's other devices included), then marked delivered,
+//! then answered; a retry of a send whose publish failed publishes it again.
+//!
+//! Storage ([`ChatStore`]) sits behind a trait with an embedded redb implementation; the
+//! event log is [`gochat_delivery::EventLog`].
+#![forbid(unsafe_code)]
+
+mod config;
+pub mod embedded;
+mod error;
+mod message_id;
+mod model;
+mod readiness;
+mod service;
+mod store;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+
+use std::sync::Arc;
+
+use gochat_proto::chat::v1::chat_service_server::{ChatServiceServer, SERVICE_NAME};
+
+pub use config::Config;
+pub use error::Error;
+pub use message_id::{
+    EPOCH_MS, InvalidNodeId, MAX_NODE_ID, MessageId, MessageIdGenerator, ParseMessageIdError,
+};
+pub use model::{
+    Conversation, ConversationKind, ConversationSummary, CreatedConversation, Message,
+    StoredMessage,
+};
+pub use readiness::readiness;
+pub use service::{ChatError, ChatServiceImpl, limits};
+pub use store::{ChatStore, RedbChatStore, StoreError};
+
+/// What the service stores through and publishes to.
+#[derive(Clone)]
+pub struct Backends {
+    /// Conversations, messages, idempotency records.
+    pub store: Arc<dyn ChatStore>,
+    /// The per-user delivery event logs (shared with the gateway).
+    pub events: Arc<dyn gochat_delivery::EventLog>,
+}
+
+/// Serves the gRPC API on `listener` until `shutdown` fires.
+pub async fn serve(
+    config: Config,
+    backends: Backends,
+    listener: tokio::net::TcpListener,
+    shutdown: gochat_common::Shutdown,
+) -> Result<(), Error> {
+    let service = ChatServiceServer::new(ChatServiceImpl::new(&config, backends)?);
+    gochat_common::grpc::serve(
+        listener,
+        tonic::service::Routes::new(service),
+        &[SERVICE_NAME],
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! Creating and listing conversations.
+
+use gochat_common::clock::now_ms;
+use gochat_proto::chat::v1 as proto;
+
+use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};
+use crate::{Conversation, ConversationKind, CreatedConversation};
+
+impl ChatServiceImpl {
+    /// CreateConversation: two members make a direct conversation (unique per pair), more
+    /// make a group.
+    pub(crate) async fn create(
+        &self,
+        req: proto::CreateConversationRequest,
+    ) -> Result<proto::CreateConversationResponse, ChatError> {
+        let member_ids = validate::members(&req.creator_id, &req.member_ids)?;
+        let (kind, title) = if member_ids.len() == 2 {
+            (ConversationKind::Direct, None)
+        } else {
+            (
+                ConversationKind::Group,
+                validate::title(req.title.as_deref())?,
+            )
+        };
+        let candidate = Conversation {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind,
+            member_ids,
+            title,
+            created_at_ms: now_ms(),
+        };
+        let CreatedConversation {
+            conversation,
+            created,
+        } = self
+            .store
+            .create_conversation(&candidate)
+            .await
+            .map_err(store_failed)?;
+        let last_message = if created {
+            None
+        } else {
+            let newest = self.store.messages_before(&conversation.id, None, 1).await;
+            newest.map_err(store_failed)?.into_iter().next()
+        };
+        Ok(proto::CreateConversationResponse {
+            conversation: Some(convert::conversation(conversation, last_message.as_ref())),
+            created,
+        })
+    }
+
+    /// ListConversations: the user's conversations, most recently active first.
+    pub(crate) async fn conversations_of(
+        &self,
+        req: proto::ListConversationsRequest,
+    ) -> Result<proto::ListConversationsResponse, ChatError> {
+        validate::user_id(&req.user_id)?;
+        let list = self
+            .store
+            .list_conversations(&req.user_id)
+            .await
+            .map_err(store_failed)?;
+        let conversations = list
+            .into_iter()
+            .map(|s| convert::conversation(s.conversation, s.last_message.as_ref()))
+            .collect();
+        Ok(proto::ListConversationsResponse { conversations })
+    }
+
+    /// The direct conversation of `a` and `b`, created when it does not exist yet.
+    pub(crate) async fn direct_between(&self, a: &str, b: &str) -> Result<Conversation, ChatError> {
+        if let Some(found) = self
+            .store
+            .direct_conversation(a, b)
+            .await
+            .map_err(store_failed)?
+        {
+            return Ok(found);
+        }
+        let candidate = Conversation {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: ConversationKind::Direct,
+            member_ids: vec![a.to_owned(), b.to_owned()],
+            title: None,
+            created_at_ms: now_ms(),
+        };
+        let created = self
+            .store
+            .create_conversation(&candidate)
+            .await
+            .map_err(store_failed)?;
+        Ok(created.conversation)
+    }
+}

@@ -1,0 +1,165 @@
+//! Sending messages (store, publish, mark delivered) and reading history.
+
+use bytes::Bytes;
+use gochat_proto::chat::v1 as proto;
+use prost::Message as _;
+
+use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};
+use crate::{Conversation, Message};
+
+/// What a send answers when its events could not be published.
+const PUBLISH_FAILED: ChatError =
+    ChatError::Unavailable("the event log is unavailable; retry later");
+
+impl ChatServiceImpl {
+    /// SendMessage: validate, check membership, then [`Self::send_in`].
+    pub(crate) async fn send(
+        &self,
+        req: proto::SendMessageRequest,
+    ) -> Result<proto::SendMessageResponse, ChatError> {
+        validate::body(&req.body)?;
+        validate::client_msg_id(&req.client_msg_id)?;
+        let conversation = self
+            .member_conversation(&req.sender_id, &req.conversation_id)
+            .await?;
+        self.send_in(&conversation, req.sender_id, req.body, req.client_msg_id)
+            .await
+    }
+
+    /// SendDirectMessage: validate, find or create the direct conversation, then send.
+    pub(crate) async fn send_direct(
+        &self,
+        req: proto::SendDirectMessageRequest,
+    ) -> Result<proto::SendMessageResponse, ChatError> {
+        if req.sender_id.is_empty() || req.recipient_id.is_empty() {
+            return Err(ChatError::InvalidMembers("member ids must not be empty"));
+        }
+        if req.sender_id == req.recipient_id {
+            return Err(ChatError::InvalidMembers(
+                "a direct message needs another user",
+            ));
+        }
+        validate::body(&req.body)?;
+        validate::client_msg_id(&req.client_msg_id)?;
+        let conversation = self
+            .direct_between(&req.sender_id, &req.recipient_id)
+            .await?;
+        self.send_in(&conversation, req.sender_id, req.body, req.client_msg_id)
+            .await
+    }
+
+    /// Stores the message (or finds the first one with its `client_msg_id`), publishes it
+    /// unless that already happened, and answers with the stored message.
+    async fn send_in(
+        &self,
+        conversation: &Conversation,
+        sender_id: String,
+        body: String,
+        client_msg_id: String,
+    ) -> Result<proto::SendMessageResponse, ChatError> {
+        let id = self.ids.next_id();
+        let candidate = Message {
+            id,
+            conversation_id: conversation.id.clone(),
+            sender_id,
+            body,
+            client_msg_id,
+            sent_at_ms: id.unix_ms(),
+        };
+        let stored = self
+            .store
+            .store_message(&candidate)
+            .await
+            .map_err(store_failed)?;
+        if !stored.delivered {
+            self.deliver(conversation, &stored.message).await?;
+        }
+        Ok(proto::SendMessageResponse {
+            message: Some(convert::message(&stored.message)),
+            created: stored.created,
+        })
+    }
+
+    /// Publishes `message` to every member's event log (within the publish timeout), then
+    /// records that it was. A publish cut off by the timeout is safe to repeat: clients
+    /// dedupe on the message id.
+    ///
+    /// Failing to record it is only logged: the message is stored and published, so the
+    /// send succeeded; a retry would publish it once more, which clients absorb (they
+    /// dedupe on the message id).
+    async fn deliver(
+        &self,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<(), ChatError> {
+        let event = proto::DeliveryEvent {
+            message: Some(convert::message(message)),
+            trace_context: Default::default(),
+        };
+        let payload = Bytes::from(event.encode_to_vec());
+        let publish = self.events.publish(&conversation.member_ids, payload);
+        match tokio::time::timeout(self.publish_timeout, publish).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, message_id = %message.id, "publishing a message failed");
+                return Err(PUBLISH_FAILED);
+            }
+            Err(_) => {
+                tracing::warn!(message_id = %message.id, "publishing a message timed out");
+                return Err(PUBLISH_FAILED);
+            }
+        }
+        if let Err(e) = self
+            .store
+            .mark_delivered(&message.conversation_id, message.id)
+            .await
+        {
+            tracing::warn!(error = %e, message_id = %message.id, "could not mark a published message delivered");
+        }
+        Ok(())
+    }
+
+    /// ListMessages: a page of history, newest first, for a member.
+    pub(crate) async fn history(
+        &self,
+        req: proto::ListMessagesRequest,
+    ) -> Result<proto::ListMessagesResponse, ChatError> {
+        let before = validate::before(&req.before)?;
+        let size = validate::page_size(req.limit);
+        let conversation = self
+            .member_conversation(&req.user_id, &req.conversation_id)
+            .await?;
+        let mut page = self
+            .store
+            .messages_before(&conversation.id, before, size + 1)
+            .await
+            .map_err(store_failed)?;
+        let next_before = if page.len() > size {
+            page.truncate(size);
+            page.last().map(|m| m.id.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(proto::ListMessagesResponse {
+            messages: page.iter().map(convert::message).collect(),
+            next_before,
+        })
+    }
+
+    /// ListMessagesSince: the user's messages at or after a time, oldest first.
+    pub(crate) async fn history_since(
+        &self,
+        req: proto::ListMessagesSinceRequest,
+    ) -> Result<proto::ListMessagesSinceResponse, ChatError> {
+        validate::user_id(&req.user_id)?;
+        let size = validate::since_size(req.limit);
+        let messages = self
+            .store
+            .messages_since(&req.user_id, req.since_ms, size)
+            .await
+            .map_err(store_failed)?;
+        Ok(proto::ListMessagesSinceResponse {
+            messages: messages.iter().map(convert::message).collect(),
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The chat service's behaviour, independent of the tonic plumbing.
+
+mod conversations;
+mod convert;
+mod error;
+mod grpc;
+pub mod limits;
+mod messages;
+mod validate;
+
+use std::{sync::Arc, time::Duration};
+
+use gochat_delivery::EventLog;
+
+use crate::{Backends, ChatStore, Config, Conversation, Error, MessageIdGenerator};
+
+pub use error::ChatError;
+use error::store_failed;
+
+/// The `gochat.chat.v1.ChatService` implementation: serve it with
+/// `ChatServiceServer::new(ChatServiceImpl::new(&config, backends)?)`.
+pub struct ChatServiceImpl {
+    store: Arc<dyn ChatStore>,
+    events: Arc<dyn EventLog>,
+    ids: MessageIdGenerator,
+    publish_timeout: Duration,
+}
+
+impl ChatServiceImpl {
+    /// A service over `backends`, handing out message ids for `config.node_id`.
+    pub fn new(config: &Config, backends: Backends) -> Result<Self, Error> {
+        Ok(Self {
+            store: backends.store,
+            events: backends.events,
+            ids: MessageIdGenerator::new(config.node_id)?,
+            publish_timeout: config.publish_timeout,
+        })
+    }
+
+    /// The conversation `id` if `user_id` is a member of it.
+    async fn member_conversation(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Conversation, ChatError> {
+        if !validate::is_conversation_id(id) {
+            return Err(ChatError::ConversationNotFound);
+        }
+        let conversation = self
+            .store
+            .conversation(id)
+            .await
+            .map_err(store_failed)?
+            .ok_or(ChatError::ConversationNotFound)?;
+        if !conversation.has_member(user_id) {
+            return Err(ChatError::NotAMember);
+        }
+        Ok(conversation)
+    }
+}

@@ -1,0 +1,100 @@
+//! Where conversations and messages live: the contract and its embedded implementation.
+
+mod redb_store;
+
+use async_trait::async_trait;
+
+use crate::{
+    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+};
+
+pub use redb_store::RedbChatStore;
+
+/// Failures of a chat store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or failed; retrying later may work.
+    #[error("chat store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored record could not be read back.
+    #[error("chat store holds a corrupt record: {0}")]
+    Corrupt(String),
+    /// A message was stored into a conversation that does not exist.
+    #[error("conversation {0:?} not found")]
+    ConversationNotFound(String),
+    /// The caller asked for something the contract rules out (e.g. a direct conversation
+    /// without exactly two members).
+    #[error("invalid store request: {0}")]
+    Invalid(String),
+}
+
+/// Conversations, per-user conversation lists, messages and idempotency records.
+///
+/// Shaped for a wide-column store partitioned by conversation (and time bucket) with
+/// messages clustered newest first: history is read as "a page before id X, newest first",
+/// and catch-up as "messages of a user's conversations since time T". Message ids are
+/// time-ordered and `sent_at_ms` is always the time part of the id, so implementations may
+/// find messages by time through their ids.
+#[async_trait]
+pub trait ChatStore: Send + Sync + 'static {
+    /// Stores a new conversation and adds it to each member's list.
+    ///
+    /// A direct conversation is insert-if-absent on its (sorted) member pair, atomically:
+    /// when the pair already has one, nothing is written and that one is returned with
+    /// `created: false`, so concurrent creators all end up with the same conversation.
+    async fn create_conversation(
+        &self,
+        conversation: &Conversation,
+    ) -> Result<CreatedConversation, StoreError>;
+
+    /// The conversation with this id, if any.
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
+
+    /// The direct conversation between `a` and `b` (in either order), if any.
+    async fn direct_conversation(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<Option<Conversation>, StoreError>;
+
+    /// The user's conversations, most recently active first: by the newest message's id
+    /// (its time), or by creation time for a conversation without messages.
+    async fn list_conversations(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// Stores `message` undelivered unless its sender already stored a message with the
+    /// same `client_msg_id` in the same conversation; then nothing is written and the first
+    /// message is returned (`created: false`) with its delivery state. Insert-if-absent on
+    /// that key, atomically with the message itself and the members' last activity.
+    async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError>;
+
+    /// Records that the message's delivery events were published. Idempotent.
+    async fn mark_delivered(
+        &self,
+        conversation_id: &str,
+        message_id: MessageId,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` messages of the conversation with ids below `before` (all when
+    /// `None`), newest first.
+    async fn messages_before(
+        &self,
+        conversation_id: &str,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    /// Up to `limit` messages of all the user's conversations with `sent_at_ms >= since_ms`,
+    /// oldest first (by `sent_at_ms`, then id): the earliest ones when there are more.
+    async fn messages_since(
+        &self,
+        user_id: &str,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    /// Answers when the backend is reachable (for readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

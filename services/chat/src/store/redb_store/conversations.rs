@@ -1,0 +1,159 @@
+//! Conversation records, the direct-pair index and per-user conversation lists.
+
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+
+use super::tables::{
+    CONVERSATIONS, DIRECT_PAIRS, MEMBERSHIPS, MESSAGES, decode, encode, unavailable,
+};
+use crate::{
+    Conversation, ConversationKind, ConversationSummary, CreatedConversation, Message, StoreError,
+};
+
+/// The conversation with `id` from an open conversations table.
+pub(super) fn load(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    id: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    match table.get(id).map_err(unavailable)? {
+        Some(bytes) => decode(bytes.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A direct conversation's index key: its two members, smaller first.
+fn pair_key(member_ids: &[String]) -> Result<(&str, &str), StoreError> {
+    match member_ids {
+        [a, b] if a != b => Ok(if a < b { (a, b) } else { (b, a) }),
+        _ => Err(StoreError::Invalid(
+            "a direct conversation has exactly two distinct members".into(),
+        )),
+    }
+}
+
+/// Stores `conversation` (insert-if-absent per pair when direct) and the memberships.
+pub(super) fn create(
+    txn: &WriteTransaction,
+    conversation: Conversation,
+) -> Result<CreatedConversation, StoreError> {
+    let mut conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    if conversation.kind == ConversationKind::Direct {
+        let mut pairs = txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
+        let key = pair_key(&conversation.member_ids)?;
+        let existing = pairs
+            .get(key)
+            .map_err(unavailable)?
+            .map(|id| id.value().to_owned());
+        if let Some(id) = existing {
+            let found = load(&conversations, &id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("direct pair points at missing conversation {id}"))
+            })?;
+            return Ok(CreatedConversation {
+                conversation: found,
+                created: false,
+            });
+        }
+        pairs
+            .insert(key, conversation.id.as_str())
+            .map_err(unavailable)?;
+    }
+    if conversations
+        .get(conversation.id.as_str())
+        .map_err(unavailable)?
+        .is_some()
+    {
+        return Err(StoreError::Invalid(format!(
+            "conversation id {} is already used",
+            conversation.id
+        )));
+    }
+    conversations
+        .insert(conversation.id.as_str(), encode(&conversation)?.as_slice())
+        .map_err(unavailable)?;
+    let mut memberships = txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
+    for member in &conversation.member_ids {
+        memberships
+            .insert(
+                (member.as_str(), conversation.id.as_str()),
+                (conversation.created_at_ms, None),
+            )
+            .map_err(unavailable)?;
+    }
+    Ok(CreatedConversation {
+        conversation,
+        created: true,
+    })
+}
+
+/// The direct conversation between `a` and `b`, if any.
+pub(super) fn direct(
+    txn: &ReadTransaction,
+    a: &str,
+    b: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let key = if a < b { (a, b) } else { (b, a) };
+    let pairs = txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
+    let Some(id) = pairs
+        .get(key)
+        .map_err(unavailable)?
+        .map(|id| id.value().to_owned())
+    else {
+        return Ok(None);
+    };
+    let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    load(&conversations, &id)
+}
+
+/// One row of a user's list: (last activity ms, newest message id, conversation id).
+pub(super) type Membership = (i64, Option<u64>, String);
+
+/// The user's memberships, in key order.
+pub(super) fn memberships(
+    table: &impl ReadableTable<(&'static str, &'static str), (i64, Option<u64>)>,
+    user_id: &str,
+) -> Result<Vec<Membership>, StoreError> {
+    let mut rows = Vec::new();
+    for entry in table.range((user_id, "")..).map_err(unavailable)? {
+        let (key, value) = entry.map_err(unavailable)?;
+        let (user, conversation) = key.value();
+        if user != user_id {
+            break;
+        }
+        let (activity_ms, newest) = value.value();
+        rows.push((activity_ms, newest, conversation.to_owned()));
+    }
+    Ok(rows)
+}
+
+/// How recent a membership row is: last activity, then newest message id, then id.
+fn activity(row: &Membership) -> (i64, u64, &str) {
+    (row.0, row.1.unwrap_or(0), row.2.as_str())
+}
+
+/// The user's conversations with their newest messages, most recently active first.
+pub(super) fn list(
+    txn: &ReadTransaction,
+    user_id: &str,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut rows = memberships(&txn.open_table(MEMBERSHIPS).map_err(unavailable)?, user_id)?;
+    rows.sort_by(|a, b| activity(b).cmp(&activity(a)));
+    let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    let messages = txn.open_table(MESSAGES).map_err(unavailable)?;
+    rows.into_iter()
+        .map(|(_, newest, id)| {
+            let conversation = load(&conversations, &id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("membership points at missing conversation {id}"))
+            })?;
+            let last_message = match newest {
+                Some(raw) => match messages.get((id.as_str(), raw)).map_err(unavailable)? {
+                    Some(bytes) => Some(decode::<Message>(bytes.value())?),
+                    None => None,
+                },
+                None => None,
+            };
+            Ok(ConversationSummary {
+                conversation,
+                last_message,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,155 @@
+//! Messages, their idempotency records and delivery state.
+
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+
+use super::{
+    conversations::{load, memberships},
+    tables::{
+        CONVERSATIONS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNDELIVERED, decode, encode, unavailable,
+    },
+};
+use crate::{Message, MessageId, StoreError, StoredMessage};
+
+/// Stores `message` unless its idempotency key is taken; see `ChatStore::store_message`.
+pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMessage, StoreError> {
+    let conversation_id = message.conversation_id.as_str();
+    let key = (
+        conversation_id,
+        message.sender_id.as_str(),
+        message.client_msg_id.as_str(),
+    );
+    let mut idempotency = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+    let mut messages = txn.open_table(MESSAGES).map_err(unavailable)?;
+    let mut undelivered = txn.open_table(UNDELIVERED).map_err(unavailable)?;
+
+    let existing = idempotency
+        .get(key)
+        .map_err(unavailable)?
+        .map(|id| id.value());
+    if let Some(raw) = existing {
+        let first = match messages.get((conversation_id, raw)).map_err(unavailable)? {
+            Some(bytes) => decode::<Message>(bytes.value())?,
+            None => {
+                return Err(StoreError::Corrupt(format!(
+                    "idempotency record points at missing message {}",
+                    MessageId::from_raw(raw)
+                )));
+            }
+        };
+        let delivered = undelivered
+            .get((conversation_id, raw))
+            .map_err(unavailable)?
+            .is_none();
+        return Ok(StoredMessage {
+            message: first,
+            created: false,
+            delivered,
+        });
+    }
+
+    let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    let conversation = load(&conversations, conversation_id)?
+        .ok_or_else(|| StoreError::ConversationNotFound(conversation_id.to_owned()))?;
+    let raw = message.id.raw();
+    if messages
+        .get((conversation_id, raw))
+        .map_err(unavailable)?
+        .is_some()
+    {
+        return Err(StoreError::Invalid(format!(
+            "message id {} is already used",
+            message.id
+        )));
+    }
+    messages
+        .insert((conversation_id, raw), encode(&message)?.as_slice())
+        .map_err(unavailable)?;
+    idempotency.insert(key, raw).map_err(unavailable)?;
+    undelivered
+        .insert((conversation_id, raw), ())
+        .map_err(unavailable)?;
+
+    let mut members = txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
+    for member in &conversation.member_ids {
+        let row = (member.as_str(), conversation_id);
+        let current = members.get(row).map_err(unavailable)?.map(|v| v.value());
+        let newer = match current {
+            Some((_, Some(newest))) => raw > newest,
+            _ => true,
+        };
+        if newer {
+            members
+                .insert(row, (message.sent_at_ms, Some(raw)))
+                .map_err(unavailable)?;
+        }
+    }
+    Ok(StoredMessage {
+        message,
+        created: true,
+        delivered: false,
+    })
+}
+
+/// Up to `limit` messages of the conversation below `before`, newest first.
+pub(super) fn before(
+    txn: &ReadTransaction,
+    conversation_id: &str,
+    before: Option<MessageId>,
+    limit: usize,
+) -> Result<Vec<Message>, StoreError> {
+    let table = txn.open_table(MESSAGES).map_err(unavailable)?;
+    let start = (conversation_id, 0u64);
+    let range = match before {
+        Some(id) => table.range(start..(conversation_id, id.raw())),
+        None => table.range(start..=(conversation_id, u64::MAX)),
+    }
+    .map_err(unavailable)?;
+    range
+        .rev()
+        .take(limit)
+        .map(|entry| {
+            let (_, value) = entry.map_err(unavailable)?;
+            decode(value.value())
+        })
+        .collect()
+}
+
+/// Up to `limit` messages of the user's conversations sent at or after `since_ms`, oldest
+/// first.
+pub(super) fn since(
+    txn: &ReadTransaction,
+    user_id: &str,
+    since_ms: i64,
+    limit: usize,
+) -> Result<Vec<Message>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = memberships(&txn.open_table(MEMBERSHIPS).map_err(unavailable)?, user_id)?;
+    let table = txn.open_table(MESSAGES).map_err(unavailable)?;
+    let first = MessageId::first_at(since_ms).raw();
+    let mut found: Vec<Message> = Vec::new();
+    for (activity_ms, newest, conversation_id) in rows {
+        if newest.is_none() || activity_ms < since_ms {
+            continue;
+        }
+        let range = table
+            .range((conversation_id.as_str(), first)..=(conversation_id.as_str(), u64::MAX))
+            .map_err(unavailable)?;
+        let mut taken = 0;
+        for entry in range {
+            let (_, value) = entry.map_err(unavailable)?;
+            let message: Message = decode(value.value())?;
+            if message.sent_at_ms >= since_ms {
+                found.push(message);
+                taken += 1;
+                if taken == limit {
+                    break;
+                }
+            }
+        }
+    }
+    found.sort_by_key(|m| (m.sent_at_ms, m.id));
+    found.truncate(limit);
+    Ok(found)
+}

@@ -1,0 +1,169 @@
+//! The embedded [`ChatStore`]: one redb file, every operation one transaction.
+
+mod conversations;
+mod messages;
+mod tables;
+
+use std::{path::Path, sync::Arc};
+
+use async_trait::async_trait;
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
+
+use self::tables::{
+    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNDELIVERED, unavailable,
+};
+use super::{ChatStore, StoreError};
+use crate::{
+    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+};
+
+/// Conversations and messages in a redb file (`<data_dir>/chat.redb` in local mode).
+/// redb serializes write transactions, which makes each insert-if-absent atomic.
+#[derive(Clone)]
+pub struct RedbChatStore {
+    db: Arc<Database>,
+}
+
+impl RedbChatStore {
+    /// Opens (or creates) the store file at `path` and its tables.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(unavailable)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+        txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
+        txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
+        txn.open_table(MESSAGES).map_err(unavailable)?;
+        txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+        txn.open_table(UNDELIVERED).map_err(unavailable)?;
+        txn.commit().map_err(unavailable)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs `work` in one read transaction, off the async runtime.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_read().map_err(unavailable)?;
+            work(&txn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `work` in one write transaction, off the async runtime; commits when it
+    /// succeeds and rolls back when it fails.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_write().map_err(unavailable)?;
+            let out = work(&txn)?;
+            txn.commit().map_err(unavailable)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl ChatStore for RedbChatStore {
+    async fn create_conversation(
+        &self,
+        conversation: &Conversation,
+    ) -> Result<CreatedConversation, StoreError> {
+        let conversation = conversation.clone();
+        self.write(move |txn| conversations::create(txn, conversation))
+            .await
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |txn| {
+            let table = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+            conversations::load(&table, &id)
+        })
+        .await
+    }
+
+    async fn direct_conversation(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let (a, b) = (a.to_owned(), b.to_owned());
+        self.read(move |txn| conversations::direct(txn, &a, &b))
+            .await
+    }
+
+    async fn list_conversations(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |txn| conversations::list(txn, &user_id))
+            .await
+    }
+
+    async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError> {
+        let message = message.clone();
+        self.write(move |txn| messages::store(txn, message)).await
+    }
+
+    async fn mark_delivered(
+        &self,
+        conversation_id: &str,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
+        let conversation_id = conversation_id.to_owned();
+        self.write(move |txn| {
+            let mut table = txn.open_table(UNDELIVERED).map_err(unavailable)?;
+            table
+                .remove((conversation_id.as_str(), message_id.raw()))
+                .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn messages_before(
+        &self,
+        conversation_id: &str,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let conversation_id = conversation_id.to_owned();
+        self.read(move |txn| messages::before(txn, &conversation_id, before, limit))
+            .await
+    }
+
+    async fn messages_since(
+        &self,
+        user_id: &str,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |txn| messages::since(txn, &user_id, since_ms, limit))
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|txn| {
+            let table = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+            table.len().map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,40 @@
+//! The redb tables of the chat store and the encoding of their values.
+
+use redb::TableDefinition;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::StoreError;
+
+/// conversation id -> JSON [`crate::Conversation`].
+pub(super) const CONVERSATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("conversations");
+/// (smaller user id, larger user id) -> the pair's direct conversation id.
+pub(super) const DIRECT_PAIRS: TableDefinition<(&str, &str), &str> =
+    TableDefinition::new("direct_pairs");
+/// (user id, conversation id) -> (last activity ms, newest message id if any): each user's
+/// conversation list, ordered by last activity when read.
+pub(super) const MEMBERSHIPS: TableDefinition<(&str, &str), (i64, Option<u64>)> =
+    TableDefinition::new("memberships");
+/// (conversation id, message id) -> JSON [`crate::Message`].
+pub(super) const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("messages");
+/// (conversation id, sender id, client_msg_id) -> message id.
+pub(super) const IDEMPOTENCY: TableDefinition<(&str, &str, &str), u64> =
+    TableDefinition::new("idempotency");
+/// (conversation id, message id) of messages whose delivery events are not published yet.
+pub(super) const UNDELIVERED: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("undelivered");
+
+/// Maps any redb failure to [`StoreError::Unavailable`].
+pub(super) fn unavailable(e: impl Into<redb::Error>) -> StoreError {
+    StoreError::Unavailable(e.into().to_string())
+}
+
+/// A value as stored.
+pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
+}
+
+/// A stored value read back.
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
