@@ -1,0 +1,266 @@
+//! The JSON shapes of API v1 (requests and answers) and their conversion from the peers'
+//! protobuf messages.
+
+use gochat_proto::{
+    auth::v1::{Account, AccountStatus, TokenPair},
+    chat::v1::{Conversation, ConversationKind, Message},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{error::ApiError, time::rfc3339_ms};
+
+/// `POST /api/v1/accounts`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateAccountRequest {
+    /// Email address; compared case-insensitively.
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    /// 1 to 64 characters.
+    pub display_name: String,
+}
+
+/// `POST /api/v1/accounts/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyAccountRequest {
+    /// The account's email.
+    pub email: String,
+    /// The 6-digit code from the mail.
+    pub code: String,
+}
+
+/// `POST /api/v1/accounts/verification-code`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResendCodeRequest {
+    /// The pending account's email.
+    pub email: String,
+}
+
+/// `POST /api/v1/sessions`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The account's email.
+    pub email: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// `POST /api/v1/sessions/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    /// The current refresh token; it stops working once used.
+    pub refresh_token: String,
+}
+
+/// `POST /api/v1/conversations`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateConversationRequest {
+    /// The other members (the caller is added).
+    pub member_ids: Vec<String>,
+    /// Optional title.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendMessageRequest {
+    /// 1 to 4096 characters.
+    pub body: String,
+    /// The client's id for this send; repeating it returns the first message.
+    pub client_msg_id: String,
+}
+
+/// `POST /api/v1/messages`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendDirectMessageRequest {
+    /// The user to write to.
+    pub recipient_id: String,
+    /// 1 to 4096 characters.
+    pub body: String,
+    /// The client's id for this send; repeating it returns the first message.
+    pub client_msg_id: String,
+}
+
+/// An account as its owner sees it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountJson {
+    /// Account id.
+    pub id: String,
+    /// Lower-cased email.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// `pending_verification` or `active`.
+    #[schema(example = "active")]
+    pub status: String,
+}
+
+/// The answer to a verification: the account is active.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusJson {
+    /// Always `active`.
+    #[schema(example = "active")]
+    pub status: String,
+}
+
+/// An empty JSON object, `{}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EmptyJson {}
+
+/// A token pair from login or refresh.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenPairJson {
+    /// Short-lived access token for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Long-lived, single-use refresh token.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
+}
+
+/// Another user as anyone may see them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserJson {
+    /// Account id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+/// A message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageJson {
+    /// Message id; sorts in acceptance order within its conversation.
+    pub id: String,
+    /// The conversation it belongs to.
+    pub conversation_id: String,
+    /// Who sent it.
+    pub sender_id: String,
+    /// The text.
+    pub body: String,
+    /// The sender's id for the send.
+    pub client_msg_id: String,
+    /// RFC 3339 UTC time of acceptance.
+    #[schema(example = "2026-11-24T08:42:24.123Z")]
+    pub sent_at: String,
+}
+
+/// A conversation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversationJson {
+    /// Conversation id.
+    pub id: String,
+    /// `direct` (two members, unique per pair) or `group`.
+    #[schema(example = "direct")]
+    pub kind: String,
+    /// Every member, the caller included.
+    pub member_ids: Vec<String>,
+    /// Title, or null.
+    pub title: Option<String>,
+    /// RFC 3339 UTC creation time.
+    pub created_at: String,
+    /// The newest message, or null.
+    pub last_message: Option<MessageJson>,
+}
+
+/// `GET /api/v1/conversations`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversationListJson {
+    /// The caller's conversations, most recently active first.
+    pub conversations: Vec<ConversationJson>,
+}
+
+/// A page of history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessagePageJson {
+    /// Newest first.
+    pub messages: Vec<MessageJson>,
+    /// Pass as `before` for the next page; null when there is none.
+    pub next_before: Option<String>,
+}
+
+/// The wire string of an account status.
+pub fn status_str(status: i32) -> Result<&'static str, ApiError> {
+    match AccountStatus::try_from(status) {
+        Ok(AccountStatus::PendingVerification) => Ok("pending_verification"),
+        Ok(AccountStatus::Active) => Ok("active"),
+        _ => {
+            tracing::error!(status, "auth answered an account without a status");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+impl AccountJson {
+    /// The owner's view of `account`.
+    pub fn from_proto(account: Account) -> Result<Self, ApiError> {
+        Ok(Self {
+            status: status_str(account.status)?.to_owned(),
+            id: account.id,
+            email: account.email,
+            display_name: account.display_name,
+        })
+    }
+}
+
+impl From<TokenPair> for TokenPairJson {
+    fn from(p: TokenPair) -> Self {
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: p.expires_in,
+        }
+    }
+}
+
+impl From<Message> for MessageJson {
+    fn from(m: Message) -> Self {
+        Self {
+            sent_at: rfc3339_ms(m.sent_at_ms),
+            id: m.id,
+            conversation_id: m.conversation_id,
+            sender_id: m.sender_id,
+            body: m.body,
+            client_msg_id: m.client_msg_id,
+        }
+    }
+}
+
+impl From<Conversation> for ConversationJson {
+    fn from(c: Conversation) -> Self {
+        let kind = match ConversationKind::try_from(c.kind) {
+            Ok(ConversationKind::Direct) => "direct",
+            _ => "group",
+        };
+        Self {
+            id: c.id,
+            kind: kind.to_owned(),
+            member_ids: c.member_ids,
+            title: c.title,
+            created_at: rfc3339_ms(c.created_at_ms),
+            last_message: c.last_message.map(MessageJson::from),
+        }
+    }
+}
+
+/// The message a chat answer must carry; its absence is a peer bug (500).
+pub fn required_message(message: Option<Message>) -> Result<MessageJson, ApiError> {
+    message.map(MessageJson::from).ok_or_else(|| {
+        tracing::error!("chat answered without a message");
+        ApiError::internal()
+    })
+}
+
+/// Trims and lower-cases an email, the way accounts are stored and compared.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests;

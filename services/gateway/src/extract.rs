@@ -1,0 +1,232 @@
+//! Extractors whose failures are API errors: JSON bodies, query strings and path segments
+//! that answer 400 `invalid_request` (413 for an oversized body) instead of axum's plain
+//! text, the authenticated caller, and the client's IP address.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::{
+    extract::{
+        ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request,
+        rejection::{JsonRejection, PathRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode, header::AUTHORIZATION, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    error::{ApiError, ErrorCode},
+    keys::Identity,
+    state::AppState,
+};
+
+/// A JSON request body; rejections become 400 `invalid_request` or 413 `payload_too_large`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "request body too large")
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::invalid_request("expected Content-Type: application/json")
+        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::invalid_request("malformed JSON"),
+        JsonRejection::JsonDataError(e) => {
+            ApiError::invalid_request(data_error_message(&e.body_text()))
+        }
+        _ => ApiError::invalid_request("unreadable request body"),
+    }
+}
+
+/// A message for a body of the wrong shape that names the field but never echoes the
+/// submitted value (it could be a password).
+fn data_error_message(detail: &str) -> String {
+    if let Some(i) = detail.find("missing field") {
+        let field = detail[i..].split('`').nth(1).unwrap_or("?");
+        return format!("invalid body: missing field `{field}`");
+    }
+    let path = detail
+        .split_once("target type: ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map(|(path, _)| path)
+        .filter(|p| !p.contains(' ') && !p.is_empty() && *p != ".");
+    match path {
+        Some(path) => format!("invalid body: `{path}` has the wrong type or value"),
+        None => "invalid body: expected a JSON object with the documented fields".to_owned(),
+    }
+}
+
+/// A query string; rejections become 400 `invalid_request`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Self(v))
+            .map_err(|e: QueryRejection| ApiError::invalid_request(e.body_text()))
+    }
+}
+
+/// A path parameter; rejections become 400 `invalid_request`.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| Self(v))
+            .map_err(|e: PathRejection| ApiError::invalid_request(e.body_text()))
+    }
+}
+
+/// The caller of an authenticated route, from `Authorization: Bearer <token>`, verified
+/// locally with auth's published keys.
+///
+/// The access token stays valid until its `exp` even after the session is logged out:
+/// logout only stops the refresh token (as the API contract says), so a logged-out access
+/// token lives out its short lifetime.
+#[derive(Clone, Debug)]
+pub struct Authenticated(pub Identity);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers)
+            .ok_or_else(|| ApiError::unauthorized("missing bearer access token"))?;
+        state.keys().verify(token).await.map(Self)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The client's address: the peer address, or the first `X-Forwarded-For` entry when the
+/// configuration trusts a proxy in front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        let forwarded = state
+            .config()
+            .trust_forwarded_for
+            .then(|| first_forwarded_for(&parts.headers))
+            .flatten();
+        Ok(Self(
+            forwarded
+                .or(peer)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
+
+/// The first address of `X-Forwarded-For`, if it parses.
+pub fn first_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    value.split(',').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn with(name: &'static str, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        assert_eq!(
+            bearer_token(&with("authorization", "Bearer abc")),
+            Some("abc")
+        );
+        assert_eq!(
+            bearer_token(&with("authorization", "bearer  abc ")),
+            Some("abc")
+        );
+        assert_eq!(
+            bearer_token(&with("authorization", "BEARER abc")),
+            Some("abc")
+        );
+        assert_eq!(bearer_token(&with("authorization", "Basic abc")), None);
+        assert_eq!(bearer_token(&with("authorization", "Bearer ")), None);
+        assert_eq!(bearer_token(&with("authorization", "abc")), None);
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn data_errors_name_the_field_but_not_the_value() {
+        let missing = "Failed to deserialize the JSON body into the target type: missing field `code` at line 1 column 17";
+        assert_eq!(
+            data_error_message(missing),
+            "invalid body: missing field `code`"
+        );
+        let wrong = "Failed to deserialize the JSON body into the target type: password: invalid type: integer `12345678`, expected a string at line 1 column 30";
+        let message = data_error_message(wrong);
+        assert_eq!(
+            message,
+            "invalid body: `password` has the wrong type or value"
+        );
+        assert!(!message.contains("12345678"));
+        let top = "Failed to deserialize the JSON body into the target type: invalid type: sequence, expected struct X at line 1 column 0";
+        assert!(!data_error_message(top).contains("sequence"));
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_first_parsable_entry() {
+        let h = with("x-forwarded-for", " 203.0.113.9, 10.0.0.1");
+        assert_eq!(
+            first_forwarded_for(&h),
+            Some("203.0.113.9".parse().unwrap())
+        );
+        assert_eq!(
+            first_forwarded_for(&with("x-forwarded-for", "junk, 10.0.0.1")),
+            None
+        );
+        assert_eq!(
+            first_forwarded_for(&with("x-forwarded-for", "2001:db8::1")),
+            Some("2001:db8::1".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! The API's rate limits, applied through the [`RateLimitStore`](crate::rate_limit::RateLimitStore).
+//! A store that cannot answer lets the call through (logged): an outage of the counters
+//! should not take the API down with it.
+
+use std::{net::IpAddr, time::Duration};
+
+use crate::{error::ApiError, state::AppState};
+
+const MINUTE: Duration = Duration::from_secs(60);
+const SECOND: Duration = Duration::from_secs(1);
+/// Longest email kept in a limit key (RFC 5321 allows 254 characters).
+const MAX_KEY_EMAIL_CHARS: usize = 320;
+
+/// The unauthenticated endpoints limited per IP and per account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthEndpoint {
+    /// `POST /api/v1/accounts`.
+    Signup,
+    /// `POST /api/v1/sessions`.
+    Login,
+    /// `POST /api/v1/accounts/verify`.
+    Verify,
+    /// `POST /api/v1/accounts/verification-code`.
+    Resend,
+}
+
+impl AuthEndpoint {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Login => "login",
+            Self::Verify => "verify",
+            Self::Resend => "resend",
+        }
+    }
+}
+
+/// Counts a call to `endpoint` from `ip` for the account `email` (already normalized);
+/// 429 `rate_limited` when either the per-IP or the per-account limit is exceeded.
+pub async fn check_auth_endpoint(
+    state: &AppState,
+    endpoint: AuthEndpoint,
+    ip: IpAddr,
+    email: &str,
+) -> Result<(), ApiError> {
+    let config = state.config();
+    let name = endpoint.name();
+    hit(
+        state,
+        &format!("auth:{name}:ip:{ip}"),
+        config.auth_per_ip_per_minute,
+        MINUTE,
+    )
+    .await?;
+    let email: String = email.chars().take(MAX_KEY_EMAIL_CHARS).collect();
+    hit(
+        state,
+        &format!("auth:{name}:acct:{email}"),
+        config.auth_per_account_per_minute,
+        MINUTE,
+    )
+    .await
+}
+
+/// Counts one message sent by `account` (REST or WebSocket).
+pub async fn check_send(state: &AppState, account: &str) -> Result<(), ApiError> {
+    let limit = state.config().send_rate_per_second;
+    hit(state, &format!("send:{account}"), limit, SECOND).await
+}
+
+async fn hit(state: &AppState, key: &str, limit: u32, window: Duration) -> Result<(), ApiError> {
+    match state.rate_limits().hit(key, limit, window).await {
+        Ok(d) if d.allowed => Ok(()),
+        Ok(d) => Err(ApiError::rate_limited(d.retry_after)),
+        Err(e) => {
+            tracing::warn!(error = %e, "rate-limit store failed; letting the call through");
+            Ok(())
+        }
+    }
+}

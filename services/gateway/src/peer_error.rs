@@ -1,0 +1,83 @@
+//! The one place where a gRPC status from a peer (auth, chat) becomes an [`ApiError`].
+
+use tonic::{Code, Status};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Maps a peer's status: a domain error keeps its API code and message; an unreachable or
+/// failed transport is 503 `unavailable`; anything else is a logged 500 `internal` whose
+/// details stay out of the answer.
+pub fn from_status(status: &Status) -> ApiError {
+    if let Some(code) = gochat_common::status::api_error_code(status).and_then(ErrorCode::from_wire)
+    {
+        return ApiError::new(code, status.message());
+    }
+    match status.code() {
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
+            tracing::warn!(code = ?status.code(), message = status.message(), "peer unavailable");
+            ApiError::unavailable("a backend service is unavailable; retry later")
+        }
+        code => {
+            tracing::error!(?code, message = status.message(), "unexpected peer status");
+            ApiError::internal()
+        }
+    }
+}
+
+impl From<Status> for ApiError {
+    fn from(status: Status) -> Self {
+        from_status(&status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+    use gochat_common::status::domain_error;
+
+    #[test]
+    fn domain_errors_keep_their_code_and_message() {
+        let e = from_status(&domain_error(
+            Code::PermissionDenied,
+            "not_a_member",
+            "not yours",
+        ));
+        assert_eq!(e.code, ErrorCode::NotAMember);
+        assert_eq!(e.message, "not yours");
+        assert_eq!(e.retry_after, None);
+        let e = from_status(&gochat_common::status::unavailable("store down"));
+        assert_eq!(e.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.retry_after_secs().is_some());
+    }
+
+    #[test]
+    fn transport_failures_are_unavailable_and_the_rest_internal() {
+        for code in [
+            Code::Unavailable,
+            Code::DeadlineExceeded,
+            Code::Cancelled,
+            Code::Unknown,
+        ] {
+            let e = from_status(&Status::new(code, "boom"));
+            assert_eq!(e.code, ErrorCode::Unavailable, "{code:?}");
+            assert_eq!(e.retry_after_secs(), Some(1));
+        }
+        for code in [
+            Code::Internal,
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::DataLoss,
+        ] {
+            let e = from_status(&Status::new(code, "secret detail"));
+            assert_eq!(e.code, ErrorCode::Internal, "{code:?}");
+            assert!(!e.message.contains("secret"));
+        }
+    }
+
+    #[test]
+    fn an_unknown_api_code_falls_back_to_the_grpc_code() {
+        let e = from_status(&domain_error(Code::Unavailable, "no_such_code", "x"));
+        assert_eq!(e.code, ErrorCode::Unavailable);
+    }
+}

@@ -1,0 +1,70 @@
+//! The API v1 routes and the answers for unknown routes and wrong methods.
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{delete, get, post},
+};
+
+use crate::{
+    error::{ApiError, ErrorCode},
+    openapi,
+    state::AppState,
+    ws,
+};
+
+pub mod accounts;
+pub mod conversations;
+mod members;
+pub mod messages;
+pub mod sessions;
+pub mod users;
+
+/// Every API route with its state; `finish` adds the fallbacks once everything is merged.
+pub(crate) fn api_routes(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    Router::new()
+        .route("/api/v1/accounts", post(accounts::create))
+        .route("/api/v1/accounts/verify", post(accounts::verify))
+        .route(
+            "/api/v1/accounts/verification-code",
+            post(accounts::resend_code),
+        )
+        .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/users/lookup", get(users::lookup))
+        .route("/api/v1/sessions", post(sessions::login))
+        .route("/api/v1/sessions/refresh", post(sessions::refresh))
+        .route("/api/v1/sessions/current", delete(sessions::logout))
+        .route(
+            "/api/v1/conversations",
+            get(conversations::list).post(conversations::create),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            get(messages::list).post(messages::send),
+        )
+        .route("/api/v1/messages", post(messages::send_direct))
+        .route("/api/v1/ws", get(ws::upgrade))
+        .route("/openapi.json", get(openapi::document))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Adds the JSON answers for unknown routes (404) and wrong methods (405) to `router`;
+/// applied last so that merged routes get them too.
+pub(crate) fn finish(router: Router) -> Router {
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
+}

@@ -1,0 +1,70 @@
+//! `/openapi.json` describes every API v1 path.
+
+use axum::{
+    body::Body,
+    http::{Method, StatusCode},
+};
+
+use super::support::*;
+use crate::Config;
+
+/// Every (method, path) of api-v1.md.
+const CONTRACT: [(&str, &str); 14] = [
+    ("post", "/api/v1/accounts"),
+    ("post", "/api/v1/accounts/verify"),
+    ("post", "/api/v1/accounts/verification-code"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/users/lookup"),
+    ("post", "/api/v1/sessions"),
+    ("post", "/api/v1/sessions/refresh"),
+    ("delete", "/api/v1/sessions/current"),
+    ("post", "/api/v1/conversations"),
+    ("get", "/api/v1/conversations"),
+    ("post", "/api/v1/conversations/{id}/messages"),
+    ("get", "/api/v1/conversations/{id}/messages"),
+    ("post", "/api/v1/messages"),
+    ("get", "/api/v1/ws"),
+];
+
+#[tokio::test]
+async fn the_document_parses_and_lists_every_contract_path() {
+    let h = harness_without_keys(Config::default());
+    let got = call(
+        &h.router(),
+        request(Method::GET, "/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::OK);
+    assert_eq!(got.1["content-type"], "application/json");
+    let doc = got.2;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (method, path) in CONTRACT {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "ErrorBody",
+        "MessageJson",
+        "ConversationJson",
+        "AccountJson",
+        "TokenPairJson",
+    ] {
+        assert!(schemas[name].is_object(), "schema {name} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let error = &doc["paths"]["/api/v1/accounts"]["post"]["responses"]["409"];
+    let schema_ref = error["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap();
+    assert!(schema_ref.ends_with("/ErrorBody"));
+    let created = &doc["paths"]["/api/v1/conversations/{id}/messages"]["post"]["responses"];
+    assert!(created["201"].is_object() && created["200"].is_object());
+}

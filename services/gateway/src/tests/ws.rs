@@ -1,0 +1,291 @@
+//! The WebSocket over a real connection.
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{self, Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+
+use super::support::*;
+use crate::Config;
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Serves the harness's router on a loopback port.
+async fn start(h: &Harness) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = h
+        .router()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let stop = h.shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.wait_owned())
+            .await
+            .unwrap();
+    });
+    addr
+}
+
+async fn connect(
+    addr: SocketAddr,
+    query: &str,
+    bearer: Option<&str>,
+) -> Result<Client, tungstenite::Error> {
+    let mut req = format!("ws://{addr}/api/v1/ws{query}")
+        .into_client_request()
+        .unwrap();
+    if let Some(token) = bearer {
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    connect_async(req).await.map(|(ws, _)| ws)
+}
+
+/// The next data or close frame (pings skipped), within 5 s.
+async fn next(ws: &mut Client) -> Message {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .expect("frame");
+        if !matches!(msg, Message::Ping(_) | Message::Pong(_)) {
+            return msg;
+        }
+    }
+}
+
+async fn next_json(ws: &mut Client) -> Value {
+    match next(ws).await {
+        Message::Text(t) => serde_json::from_str(t.as_str()).unwrap(),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+async fn expect_close(ws: &mut Client, code: u16) {
+    match next(ws).await {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), code, "{}", frame.reason),
+        other => panic!("expected close {code}, got {other:?}"),
+    }
+}
+
+async fn wait_subscribed(h: &Harness) {
+    for _ in 0..100 {
+        if h.log.subscribers(ME) > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the socket never subscribed");
+}
+
+#[tokio::test]
+async fn bad_tokens_and_since_are_refused_before_upgrading() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    for (query, bearer, status) in [
+        ("", None, 401),
+        ("?access_token=nope", None, 401),
+        ("", Some("junk"), 401),
+        ("?since=x-1", Some(h.token().as_str()), 400),
+    ] {
+        match connect(addr, query, bearer).await {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status().as_u16(), status);
+                let body: Value =
+                    serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+                assert!(body["error"]["code"].is_string());
+            }
+            other => panic!(
+                "{query}: expected HTTP {status}, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_frames_get_error_frames_and_the_socket_stays_open() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let mut ws = connect(addr, &format!("?access_token={}", h.token()), None)
+        .await
+        .unwrap();
+    for bad in [
+        "nope",
+        "{}",
+        r#"{"type":"shout"}"#,
+        r#"{"type":"send","body":"b"}"#,
+    ] {
+        ws.send(Message::text(bad)).await.unwrap();
+        let frame = next_json(&mut ws).await;
+        assert_eq!(frame["type"], "error", "{bad}");
+        assert_eq!(frame["code"], "invalid_request", "{bad}");
+    }
+    ws.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["code"], "invalid_request");
+    // A well-formed send reaches chat, which is unreachable here.
+    let send = r#"{"type":"send","conversation_id":"c1","body":"hi","client_msg_id":"k1"}"#;
+    ws.send(Message::text(send)).await.unwrap();
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["type"], "error");
+    assert_eq!(frame["code"], "unavailable");
+    assert_eq!(frame["client_msg_id"], "k1");
+    // Still open: live events flow.
+    wait_subscribed(&h).await;
+    let id = h.log.push_message(ME, "m1", 1_000);
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["type"], "message");
+    assert_eq!(frame["event_id"], id.to_string());
+    assert_eq!(frame["message"]["id"], "m1");
+    assert_eq!(frame["message"]["sent_at"], "1970-01-01T00:00:01.000Z");
+}
+
+#[tokio::test]
+async fn replays_after_since_then_streams_live() {
+    let h = harness(Config {
+        replay_page_size: 2,
+        ..Config::default()
+    });
+    let addr = start(&h).await;
+    let first = h.log.push_message(ME, "m1", 1);
+    h.log.push_message("someone-else", "x", 2);
+    for i in 2..=5 {
+        h.log.push_message(ME, &format!("m{i}"), i);
+    }
+    let mut ws = connect(addr, &format!("?since={first}"), Some(&h.token()))
+        .await
+        .unwrap();
+    for i in 2..=5 {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(frame["message"]["id"], format!("m{i}"));
+    }
+    wait_subscribed(&h).await;
+    h.log.push_message(ME, "m6", 6);
+    assert_eq!(next_json(&mut ws).await["message"]["id"], "m6");
+}
+
+#[tokio::test]
+async fn a_truncated_log_falls_back_to_history_and_closes_when_chat_is_down() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let first = h.log.push_message(ME, "m1", 1);
+    let second = h.log.push_message(ME, "m2", 2);
+    h.log.trim_through(second);
+    let mut ws = connect(addr, &format!("?since={first}"), Some(&h.token()))
+        .await
+        .unwrap();
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["type"], "error");
+    assert_eq!(frame["code"], "unavailable");
+    expect_close(&mut ws, 1013).await;
+}
+
+#[tokio::test]
+async fn a_dropped_subscription_closes_with_1013() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    wait_subscribed(&h).await;
+    h.log.drop_subscribers(ME);
+    expect_close(&mut ws, 1013).await;
+}
+
+#[tokio::test]
+async fn an_expiring_token_closes_with_4001() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let token = token_with(&h.key, now_s() + 1);
+    let mut ws = connect(addr, "", Some(&token)).await.unwrap();
+    expect_close(&mut ws, 4001).await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_with_1001() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    wait_subscribed(&h).await;
+    h.shutdown.trigger();
+    expect_close(&mut ws, 1001).await;
+}
+
+#[tokio::test]
+async fn idle_sockets_are_pinged_and_silent_ones_closed() {
+    let h = harness(Config {
+        ws_ping_interval: Duration::from_millis(150),
+        ..Config::default()
+    });
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    // Not reading means not answering pings: after two silent intervals the server closes.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut saw_ping = false;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Ping(_))) => saw_ping = true,
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(frame.code, CloseCode::Away);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(saw_ping);
+}
+
+#[tokio::test]
+async fn a_send_is_acked_with_the_stored_message() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    let send = r#"{"type":"send","conversation_id":"c1","body":"hi","client_msg_id":"k7"}"#;
+    ws.send(Message::text(send)).await.unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["client_msg_id"], "k7");
+    assert_eq!(ack["message"]["id"], "m1");
+    assert_eq!(ack["message"]["client_msg_id"], "k7");
+    let refused = r#"{"type":"send","conversation_id":"theirs","body":"hi","client_msg_id":"k8"}"#;
+    ws.send(Message::text(refused)).await.unwrap();
+    let error = next_json(&mut ws).await;
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["code"], "not_a_member");
+    assert_eq!(error["client_msg_id"], "k8");
+}
+
+#[tokio::test]
+async fn a_truncated_log_replays_history_then_the_retained_log() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let addr = start(&h).await;
+    h.log.push_message(ME, "gone", 1);
+    let trimmed = h.log.push_message(ME, "gone-too", 2);
+    h.log.trim_through(trimmed);
+    let kept = h.log.push_message(ME, "kept", 30);
+    // Resume from a point older than what the log keeps (the fake's ids count 1, 2, 3...).
+    let mut ws = connect(addr, "?since=1-0", Some(&h.token())).await.unwrap();
+    for (event_id, id) in [("10-0", "h1"), ("20-0", "h2")] {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(
+            frame["event_id"], event_id,
+            "history with a synthetic id: {frame}"
+        );
+        assert_eq!(frame["message"]["id"], id);
+    }
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["event_id"], kept.to_string());
+    assert_eq!(frame["message"]["id"], "kept");
+    wait_subscribed(&h).await;
+    let live = h.log.push_message(ME, "live", 40);
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["event_id"], live.to_string());
+}

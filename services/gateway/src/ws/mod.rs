@@ -1,0 +1,85 @@
+//! The real-time API: `GET /api/v1/ws`. Authentication and `since` are checked before the
+//! upgrade, so a bad request gets a JSON error instead of a socket.
+
+use axum::{
+    extract::{
+        State,
+        ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    },
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use gochat_delivery::EventId;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    error::{ApiError, ErrorBody},
+    extract::{ApiQuery, bearer_token},
+    state::AppState,
+};
+
+mod outbox;
+pub mod protocol;
+mod replay;
+mod session;
+
+/// Query of `GET /api/v1/ws`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WsQuery {
+    /// The access token, for clients that cannot set `Authorization` (browsers).
+    pub access_token: Option<String>,
+    /// Resume after this event id: retained events after it are replayed first.
+    pub since: Option<String>,
+}
+
+/// Opens the event socket. Server frames: `{"type":"message","event_id","message"}`,
+/// `{"type":"ack","client_msg_id","message"}`, `{"type":"error","code","message"}`.
+/// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}`. A socket
+/// closes with 4001 when the access token expires and with 1013 when it falls behind.
+#[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
+    security(("bearer" = [])),
+    params(WsQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "invalid_request (bad since, not an upgrade)", body = ErrorBody),
+        (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 503, description = "unavailable", body = ErrorBody),
+    ))]
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<WsQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match accept(&state, &headers, query, upgrade).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: WsQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let token = bearer_token(headers)
+        .or(query.access_token.as_deref().filter(|t| !t.is_empty()))
+        .ok_or_else(|| ApiError::unauthorized("missing access token"))?;
+    let identity = state.keys().verify(token).await?;
+    let since = query
+        .since
+        .map(|s| s.parse::<EventId>())
+        .transpose()
+        .map_err(|_| ApiError::invalid_request("since is not an event id"))?;
+    let upgrade =
+        upgrade.map_err(|_| ApiError::invalid_request("expected a WebSocket upgrade request"))?;
+    let config = state.config();
+    let state = state.clone();
+    Ok(upgrade
+        .max_message_size(config.ws_max_message_bytes)
+        .max_frame_size(config.ws_max_message_bytes)
+        .on_upgrade(move |socket| session::run(socket, state, identity, since)))
+}

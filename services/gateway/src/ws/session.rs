@@ -1,0 +1,247 @@
+//! One connected socket: subscribe, replay, then stream live events while answering the
+//! client's sends, pinging, and closing on token expiry, shutdown or a stalled peer.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures::{StreamExt, stream::SplitStream};
+use gochat_delivery::{Event, EventId, Subscription};
+use gochat_proto::chat::v1::SendMessageRequest;
+use tokio::sync::Semaphore;
+
+use crate::{
+    dto::required_message,
+    error::ApiError,
+    keys::Identity,
+    limits::check_send,
+    state::AppState,
+    ws::{
+        outbox::{
+            CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TOKEN_EXPIRED, CLOSE_TRY_AGAIN_LATER, Outbox,
+            run_writer,
+        },
+        protocol::{ClientFrame, ClientSendFrame, ServerFrame, parse_client_frame},
+        replay::{ReplayError, event_frame, replay},
+    },
+};
+
+/// Sends of one socket that may wait on chat at once.
+const MAX_SENDS_IN_FLIGHT: usize = 32;
+
+/// Runs the socket of `identity` until it ends, resuming after `since` if given.
+pub async fn run(socket: WebSocket, state: AppState, identity: Identity, since: Option<EventId>) {
+    let (sink, stream) = socket.split();
+    let (outbox, writer_input) = Outbox::new(state.config().ws_queue_frames);
+    let writer = tokio::spawn(run_writer(sink, writer_input));
+    let session = Session {
+        state,
+        identity,
+        outbox,
+        sends: Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT)),
+    };
+    session.drive(stream, since).await;
+    session.outbox.close(CLOSE_NORMAL, "bye");
+    drop(session);
+    let _ = writer.await;
+}
+
+struct Session {
+    state: AppState,
+    identity: Identity,
+    outbox: Outbox,
+    sends: Arc<Semaphore>,
+}
+
+impl Session {
+    async fn drive(&self, mut stream: SplitStream<WebSocket>, since: Option<EventId>) {
+        let user = self.identity.account_id.as_str();
+        let mut live = match self.state.events().subscribe(user).await {
+            Ok(live) => live,
+            Err(e) => return self.fail(&format!("subscribing: {e}")),
+        };
+        let mut last_sent = None;
+        if let Some(since) = since {
+            let shutdown = self.state.shutdown().clone();
+            tokio::select! {
+                outcome = replay(&self.state, user, since, &self.outbox) => match outcome {
+                    Ok(last) => last_sent = last,
+                    Err(ReplayError::Closed) => return,
+                    Err(e) => return self.fail(&e.to_string()),
+                },
+                _ = shutdown.wait() => {
+                    return self.outbox.close(CLOSE_GOING_AWAY, "server shutting down");
+                }
+            }
+        }
+        self.stream_live(&mut stream, &mut live, last_sent).await;
+    }
+
+    /// Reports a backend failure to the client and closes with 1013.
+    fn fail(&self, why: &str) {
+        tracing::warn!(error = why, "socket cannot be served");
+        let e = ApiError::unavailable("delivery is unavailable; reconnect later");
+        self.outbox
+            .push(WsMessage::text(ServerFrame::error(&e, None).to_text()));
+        self.outbox.close(
+            CLOSE_TRY_AGAIN_LATER,
+            "delivery unavailable; reconnect later",
+        );
+    }
+
+    async fn stream_live(
+        &self,
+        stream: &mut SplitStream<WebSocket>,
+        live: &mut Subscription,
+        mut last_sent: Option<EventId>,
+    ) {
+        let config = self.state.config();
+        let interval = config.ws_ping_interval;
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        let expiry = tokio::time::sleep(until_expiry(self.identity.expires_at));
+        tokio::pin!(expiry);
+        let shutdown = self.state.shutdown().clone();
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                _ = shutdown.wait() => {
+                    return self.outbox.close(CLOSE_GOING_AWAY, "server shutting down");
+                }
+                _ = &mut expiry => {
+                    return self.outbox.close(CLOSE_TOKEN_EXPIRED, "access token expired");
+                }
+                _ = self.outbox.closed() => return,
+                event = live.next() => match event {
+                    Some(event) => {
+                        if !self.forward(event, &mut last_sent) {
+                            return;
+                        }
+                    }
+                    None => {
+                        return self.outbox.close(
+                            CLOSE_TRY_AGAIN_LATER,
+                            "fell behind the event stream; resume with since",
+                        );
+                    }
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() >= interval * 2 {
+                        return self.outbox.close(CLOSE_GOING_AWAY, "no answer to pings");
+                    }
+                    if !self.outbox.push(WsMessage::Ping(Default::default())) {
+                        return;
+                    }
+                }
+                incoming = stream.next() => {
+                    let Some(Ok(message)) = incoming else { return };
+                    last_heard = Instant::now();
+                    if !self.on_message(message).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Passes a live event on unless replay already sent it; false once the socket closes.
+    fn forward(&self, event: Event, last_sent: &mut Option<EventId>) -> bool {
+        if last_sent.is_some_and(|last| event.id <= last) {
+            return true;
+        }
+        *last_sent = Some(event.id);
+        match event_frame(&event) {
+            Some(frame) => self.outbox.push(frame),
+            None => true,
+        }
+    }
+
+    /// Handles one client frame; false when the socket should end.
+    async fn on_message(&self, message: WsMessage) -> bool {
+        match message {
+            WsMessage::Text(text) => match parse_client_frame(text.as_str()) {
+                Ok(ClientFrame::Send(send)) => self.start_send(send).await,
+                Err(e) => {
+                    let error = ApiError::invalid_request(e.message);
+                    self.reply(ServerFrame::error(&error, e.client_msg_id))
+                }
+            },
+            WsMessage::Binary(_) => {
+                let error =
+                    ApiError::invalid_request("binary frames are not supported; send JSON text");
+                self.reply(ServerFrame::error(&error, None))
+            }
+            WsMessage::Ping(_) | WsMessage::Pong(_) => true,
+            WsMessage::Close(_) => false,
+        }
+    }
+
+    fn reply(&self, frame: ServerFrame) -> bool {
+        self.outbox.push(WsMessage::text(frame.to_text()))
+    }
+
+    /// Runs a send on its own task (at most [`MAX_SENDS_IN_FLIGHT`] at once; beyond that
+    /// the socket stops reading until one finishes).
+    async fn start_send(&self, send: ClientSendFrame) -> bool {
+        let Ok(permit) = self.sends.clone().acquire_owned().await else {
+            return false;
+        };
+        let state = self.state.clone();
+        let outbox = self.outbox.clone();
+        let sender = self.identity.account_id.clone();
+        tokio::spawn(async move {
+            let client_msg_id = send.client_msg_id.clone();
+            let frame = match send_message(&state, sender, send).await {
+                Ok(message) => ServerFrame::Ack {
+                    client_msg_id,
+                    message,
+                },
+                Err(e) => ServerFrame::error(&e, Some(client_msg_id)),
+            };
+            outbox.push(WsMessage::text(frame.to_text()));
+            drop(permit);
+        });
+        true
+    }
+}
+
+/// A send from the socket: same limit and rules as `POST /conversations/{id}/messages`.
+async fn send_message(
+    state: &AppState,
+    sender_id: String,
+    send: ClientSendFrame,
+) -> Result<crate::dto::MessageJson, ApiError> {
+    check_send(state, &sender_id).await?;
+    let answer = state
+        .chat()
+        .send_message(SendMessageRequest {
+            sender_id,
+            conversation_id: send.conversation_id,
+            body: send.body,
+            client_msg_id: send.client_msg_id,
+        })
+        .await?
+        .into_inner();
+    required_message(answer.message)
+}
+
+/// Time left until `exp` (Unix seconds); zero when already past.
+fn until_expiry(exp: u64) -> Duration {
+    let now_ms = u64::try_from(gochat_common::clock::now_ms()).unwrap_or(0);
+    Duration::from_millis(exp.saturating_mul(1000).saturating_sub(now_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_measured_from_now() {
+        let now_s = u64::try_from(gochat_common::clock::now_ms()).unwrap() / 1000;
+        assert_eq!(until_expiry(0), Duration::ZERO);
+        assert_eq!(until_expiry(now_s.saturating_sub(10)), Duration::ZERO);
+        let left = until_expiry(now_s + 60);
+        assert!(left > Duration::from_secs(58) && left <= Duration::from_secs(60));
+    }
+}
