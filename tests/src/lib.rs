@@ -1,0 +1,22 @@
+//! gochat's shared test harness: real `gochat` processes on free ports, an HTTP client for the
+//! public API, the local-mode mail outbox, and a WebSocket client. Every test tier uses these
+//! instead of starting servers its own way.
+#![forbid(unsafe_code)]
+
+mod api;
+pub mod binary;
+pub mod check;
+mod env;
+mod error;
+mod local;
+mod logfile;
+pub mod mail;
+pub mod order;
+pub mod ws;
+
+pub use api::{ApiClient, ApiResponse};
+pub use env::{MAIL_TIMEOUT, PASSWORD, TestEnv, TestUser};
+pub use error::HarnessError;
+pub use local::{GochatLocal, READY_TIMEOUT, STOP_TIMEOUT, free_loopback_addr};
+pub use logfile::LogFile;
+pub use ws::{MessageEvent, WsAuth, WsClient};

@@ -1,0 +1,33 @@
+//! The public API contract (`/work/shared/api-v1.md`) walked end to end against the real
+//! `gochat local` binary. Written from the contract alone: every assertion names what the
+//! contract says. Each test starts its own process on its own port and temporary data dir, so
+//! tests run in parallel and each process stays far below the per-IP rate limits.
+//!
+//! Build the binary first: `cargo build -p gochat` (or set `GOCHAT_BIN`).
+
+#[path = "contract/accounts.rs"]
+mod accounts;
+#[path = "contract/conversations.rs"]
+mod conversations;
+#[path = "contract/groups.rs"]
+mod groups;
+#[path = "contract/history.rs"]
+mod history;
+#[path = "contract/messages.rs"]
+mod messages;
+#[path = "contract/operations.rs"]
+mod operations;
+#[path = "contract/rate_limit.rs"]
+mod rate_limit;
+#[path = "contract/restart.rs"]
+mod restart;
+#[path = "contract/resume.rs"]
+mod resume;
+#[path = "contract/sessions.rs"]
+mod sessions;
+#[path = "contract/support.rs"]
+mod support;
+#[path = "contract/verification.rs"]
+mod verification;
+#[path = "contract/websocket.rs"]
+mod websocket;

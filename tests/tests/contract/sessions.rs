@@ -1,0 +1,61 @@
+//! Sessions: refresh rotation, reuse detection revoking the session, and logout.
+
+use gochat_tests::{HarnessError, TestEnv, check};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_rotates_and_logout_revokes() {
+    let env = support::env().await;
+    support::finish(sessions(&env).await);
+}
+
+async fn sessions(env: &TestEnv) -> Result<(), HarnessError> {
+    let api = env.api();
+    let mut user = env.register("sam").await?;
+    let original = user.refresh_token.clone();
+
+    let rotated = api.refresh(&original).await?;
+    check::tokens(&rotated);
+    let next = rotated.str_at("/refresh_token")?;
+    assert_ne!(next, original, "refresh must rotate the refresh token");
+    let access = rotated.str_at("/access_token")?;
+    check::status(&api.me(Some(&access)).await?, 200);
+
+    let reused = api.refresh(&original).await?;
+    check::error(&reused, 401, "invalid_refresh_token");
+    let revoked = api.refresh(&next).await?;
+    check::error(&revoked, 401, "invalid_refresh_token");
+
+    check::error(&api.refresh("garbage").await?, 401, "invalid_refresh_token");
+    let missing = api
+        .post("/api/v1/sessions/refresh", None, &json!({}))
+        .await?;
+    check::error(&missing, 400, "invalid_request");
+    let malformed = api
+        .call_raw(
+            Method::POST,
+            "/api/v1/sessions/refresh",
+            None,
+            Some("{\"refresh_token\""),
+        )
+        .await?;
+    check::error(&malformed, 400, "invalid_request");
+
+    env.relogin(&mut user).await?;
+    let leaving = user.clone();
+    env.relogin(&mut user).await?;
+    let out = api.logout(Some(&leaving.access_token)).await?;
+    check::status(&out, 204);
+    assert!(out.text.is_empty(), "204 with a body: {}", out.text);
+    let after = api.refresh(&leaving.refresh_token).await?;
+    check::error(&after, 401, "invalid_refresh_token");
+    let other = api.refresh(&user.refresh_token).await?;
+    check::tokens(&other);
+
+    check::error(&api.logout(None).await?, 401, "unauthorized");
+    check::error(&api.logout(Some("garbage")).await?, 401, "unauthorized");
+    Ok(())
+}
