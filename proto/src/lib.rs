@@ -26,4 +26,5 @@ pub mod email {
 }
 
 /// The encoded `FileDescriptorSet` of every gochat package, for gRPC reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gochat_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/gochat_descriptor.bin"));

@@ -36,7 +36,9 @@ pub async fn serve(
 ) -> Result<(), GrpcError> {
     let (reporter, health) = tonic_health::server::health_reporter();
     for name in service_names {
-        reporter.set_service_status(*name, ServingStatus::Serving).await;
+        reporter
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
     }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(gochat_proto::FILE_DESCRIPTOR_SET)

@@ -19,7 +19,9 @@ impl FromStr for LogFormat {
         match s {
             "json" => Ok(Self::Json),
             "plain" | "text" => Ok(Self::Plain),
-            other => Err(format!("unknown log format {other:?} (expected json or plain)")),
+            other => Err(format!(
+                "unknown log format {other:?} (expected json or plain)"
+            )),
         }
     }
 }
@@ -31,7 +33,12 @@ pub fn init(format: LogFormat, filter: &str) {
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Json => registry
-            .with(fmt::layer().json().flatten_event(true).with_current_span(true))
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+            )
             .try_init(),
         LogFormat::Plain => registry.with(fmt::layer()).try_init(),
     };

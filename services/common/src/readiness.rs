@@ -74,6 +74,9 @@ mod tests {
         let mut r = Readiness::new();
         r.add(Arc::new(Fixed("store", Ok(()))));
         r.add(Arc::new(Fixed("queue", Err("down".into()))));
-        assert_eq!(r.failures().await, vec![("queue".to_owned(), "down".to_owned())]);
+        assert_eq!(
+            r.failures().await,
+            vec![("queue".to_owned(), "down".to_owned())]
+        );
     }
 }

@@ -101,19 +101,35 @@ pub struct ServiceArgs {
     pub chat_grpc_listen: SocketAddr,
 
     /// Email: gRPC listen address.
-    #[arg(long, env = "GOCHAT_EMAIL_GRPC_LISTEN", default_value = "0.0.0.0:50053")]
+    #[arg(
+        long,
+        env = "GOCHAT_EMAIL_GRPC_LISTEN",
+        default_value = "0.0.0.0:50053"
+    )]
     pub email_grpc_listen: SocketAddr,
 
     /// Where auth reaches the email service (ignored when email runs in this process).
-    #[arg(long, env = "GOCHAT_EMAIL_URL", default_value = "http://127.0.0.1:50053")]
+    #[arg(
+        long,
+        env = "GOCHAT_EMAIL_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
     pub email_url: String,
 
     /// Where the gateway reaches the auth service (ignored when auth runs in this process).
-    #[arg(long, env = "GOCHAT_AUTH_URL", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "GOCHAT_AUTH_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub auth_url: String,
 
     /// Where the gateway reaches the chat service (ignored when chat runs in this process).
-    #[arg(long, env = "GOCHAT_CHAT_URL", default_value = "http://127.0.0.1:50052")]
+    #[arg(
+        long,
+        env = "GOCHAT_CHAT_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
     pub chat_url: String,
 
     #[command(flatten)]
@@ -137,7 +153,11 @@ pub struct TuningArgs {
     pub refresh_token_ttl_secs: u64,
 
     /// Email: the From address of mail.
-    #[arg(long, env = "GOCHAT_MAIL_FROM", default_value = "gochat <no-reply@gochat.local>")]
+    #[arg(
+        long,
+        env = "GOCHAT_MAIL_FROM",
+        default_value = "gochat <no-reply@gochat.local>"
+    )]
     pub mail_from: String,
 
     /// Chat: node id (0..1023) that keeps message ids unique across chat replicas.

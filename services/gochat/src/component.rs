@@ -71,7 +71,7 @@ pub fn start_order(targets: &[Component]) -> Vec<Component> {
         }
         order.push(c);
     }
-    for &c in targets {
+    for c in Component::ALL.into_iter().filter(|c| targets.contains(c)) {
         visit(c, targets, &mut order);
     }
     order
@@ -85,7 +85,12 @@ mod tests {
     fn start_order_puts_callees_first_and_drops_repeats() {
         let order = start_order(&[Component::Gateway, Component::Email, Component::Gateway]);
         assert_eq!(order, vec![Component::Email, Component::Gateway]);
-        let all = start_order(&[Component::Gateway, Component::Auth, Component::Chat, Component::Email]);
+        let all = start_order(&[
+            Component::Gateway,
+            Component::Auth,
+            Component::Chat,
+            Component::Email,
+        ]);
         assert_eq!(all.len(), 4);
         for (i, c) in all.iter().enumerate() {
             for dep in c.dependencies() {

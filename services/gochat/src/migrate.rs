@@ -13,6 +13,9 @@ pub fn run(data_dir: &Path) -> anyhow::Result<()> {
     gochat_chat::embedded::open_store(data_dir).context("chat store")?;
     gochat_delivery::embedded::EmbeddedEventLog::open(&data_dir.join("events.redb"))
         .context("event log")?;
-    println!("gochat migrate: schema of {} is up to date", data_dir.display());
+    println!(
+        "gochat migrate: schema of {} is up to date",
+        data_dir.display()
+    );
     Ok(())
 }

@@ -63,7 +63,9 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
     let events: Option<Arc<dyn EventLog>> = if has(Component::Chat) {
         let log = EmbeddedEventLog::open(&plan.data_dir.join("events.redb"))
             .context("opening the event log")?
-            .with_retention(Duration::from_secs(plan.tuning.event_retention_hours * 3600));
+            .with_retention(Duration::from_secs(
+                plan.tuning.event_retention_hours * 3600,
+            ));
         Some(Arc::new(log))
     } else {
         None
@@ -89,10 +91,8 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
                 });
             }
             Component::Auth => {
-                let backends = gochat_auth::embedded::open(
-                    &plan.data_dir,
-                    t.signing_key_file.as_deref(),
-                )?;
+                let backends =
+                    gochat_auth::embedded::open(&plan.data_dir, t.signing_key_file.as_deref())?;
                 readiness.extend(gochat_auth::readiness(&backends));
                 let config = gochat_auth::Config {
                     access_token_ttl: Duration::from_secs(t.access_token_ttl_secs),
@@ -205,7 +205,10 @@ async fn supervise(
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(grace_secs = grace.as_secs(), "drain deadline passed; aborting the rest");
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "drain deadline passed; aborting the rest"
+        );
         tasks.abort_all();
     }
     match failure {
@@ -229,7 +232,10 @@ fn announce(addr: SocketAddr, data_dir: &Path) {
     let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
     println!("gochat local: API v1 on http://{addr}  (OpenAPI: http://{addr}/openapi.json)");
     println!("gochat local: data in {}", data.display());
-    println!("gochat local: mail outbox {}", data.join("outbox").display());
+    println!(
+        "gochat local: mail outbox {}",
+        data.join("outbox").display()
+    );
 }
 
 #[cfg(test)]
@@ -238,7 +244,13 @@ mod tests {
 
     #[test]
     fn loopback_url_replaces_unspecified_hosts() {
-        assert_eq!(loopback_url("0.0.0.0:5000".parse().unwrap()), "http://127.0.0.1:5000");
-        assert_eq!(loopback_url("127.0.0.2:7".parse().unwrap()), "http://127.0.0.2:7");
+        assert_eq!(
+            loopback_url("0.0.0.0:5000".parse().unwrap()),
+            "http://127.0.0.1:5000"
+        );
+        assert_eq!(
+            loopback_url("127.0.0.2:7".parse().unwrap()),
+            "http://127.0.0.2:7"
+        );
     }
 }
