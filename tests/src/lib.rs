@@ -12,6 +12,7 @@ mod local;
 mod logfile;
 pub mod mail;
 pub mod order;
+pub mod servers;
 pub mod ws;
 
 pub use api::{ApiClient, ApiResponse};

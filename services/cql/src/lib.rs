@@ -1,0 +1,13 @@
+//! CQL plumbing shared by the services that store in ScyllaDB: one way to open a session
+//! (contact points, credentials, default consistency, timeouts) and one way to create the
+//! keyspace and tables idempotently, so `gochat migrate` and start-up do the same thing.
+#![forbid(unsafe_code)]
+
+mod config;
+mod schema;
+mod session;
+
+pub use config::{CqlConfig, ParseConsistencyError, parse_consistency};
+pub use schema::{apply_schema, ensure_keyspace};
+pub use scylla;
+pub use session::{CqlError, connect};
