@@ -1,13 +1,17 @@
 //! Where accounts and sessions live: the contracts (atomic steps a CQL database with
-//! lightweight transactions can implement) and the embedded redb implementation.
+//! lightweight transactions can implement), the embedded redb implementation and the
+//! production one on ScyllaDB.
 
 mod record;
 mod redb_store;
+mod rotation;
+pub mod scylla;
 
 use async_trait::async_trait;
 
 pub use record::{AccountRecord, AccountStatus, SecretHash, SessionRecord};
 pub use redb_store::{RedbStore, STORE_FILE};
+pub use scylla::ScyllaStore;
 
 /// Most rotated-away secret hashes a session remembers for reuse detection; an older
 /// secret is still refused, it just no longer revokes the session.
