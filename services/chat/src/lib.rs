@@ -6,8 +6,10 @@
 //! event log of every member (the sender's other devices included), then marked delivered,
 //! then answered; a retry of a send whose publish failed publishes it again.
 //!
-//! Storage ([`ChatStore`]) sits behind a trait with an embedded redb implementation; the
-//! event log is [`gochat_delivery::EventLog`].
+//! Storage ([`ChatStore`]) sits behind a trait with an embedded redb implementation
+//! ([`RedbChatStore`]) and a production one on ScyllaDB / any CQL database
+//! ([`ScyllaChatStore`], schema and migration in [`scylla`]); the event log is
+//! [`gochat_delivery::EventLog`].
 #![forbid(unsafe_code)]
 
 mod config;
@@ -37,7 +39,7 @@ pub use model::{
 };
 pub use readiness::readiness;
 pub use service::{ChatError, ChatServiceImpl, limits};
-pub use store::{ChatStore, RedbChatStore, StoreError};
+pub use store::{ChatStore, RedbChatStore, ScyllaChatStore, StoreError, scylla};
 
 /// What the service stores through and publishes to.
 #[derive(Clone)]

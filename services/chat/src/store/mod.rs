@@ -1,6 +1,8 @@
-//! Where conversations and messages live: the contract and its embedded implementation.
+//! Where conversations and messages live: the contract, its embedded implementation and
+//! its production (CQL) implementation.
 
 mod redb_store;
+pub mod scylla;
 
 use async_trait::async_trait;
 
@@ -9,6 +11,7 @@ use crate::{
 };
 
 pub use redb_store::RedbChatStore;
+pub use scylla::ScyllaChatStore;
 
 /// Failures of a chat store.
 #[derive(Debug, thiserror::Error)]

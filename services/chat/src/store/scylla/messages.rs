@@ -1,0 +1,144 @@
+//! Idempotent message stores and their delivery state.
+
+use futures::TryFutureExt;
+use gochat_cql::scylla::{serialize::row::SerializeRow, statement::prepared::PreparedStatement};
+
+use super::{ScyllaChatStore, keys, lwt::Outcome, rows, run_all, unavailable};
+use crate::{Conversation, Message, MessageId, StoreError, StoredMessage};
+
+impl ScyllaChatStore {
+    /// Runs a lightweight transaction and reads its outcome.
+    pub(super) async fn conditional(
+        &self,
+        statement: &PreparedStatement,
+        values: impl SerializeRow,
+    ) -> Result<Outcome, StoreError> {
+        let result = self
+            .session
+            .execute_unpaged(statement, values)
+            .await
+            .map_err(unavailable)?;
+        Outcome::read(result)
+    }
+
+    /// Stores a message; see `ChatStore::store_message`. The idempotency record is claimed
+    /// first; the claimer then commits the message. A caller that finds the record claimed
+    /// gets the first message, and commits it itself when its row is missing (its writer
+    /// stopped after the claim, or is still writing: the writes are the same either way).
+    pub(super) async fn store(&self, message: &Message) -> Result<StoredMessage, StoreError> {
+        let conversation_id = message.conversation_id.as_str();
+        let conversation = self
+            .load_conversation(conversation_id)
+            .await?
+            .ok_or_else(|| StoreError::ConversationNotFound(conversation_id.to_owned()))?;
+        let values = (
+            conversation_id,
+            message.sender_id.as_str(),
+            message.client_msg_id.as_str(),
+            keys::stored_id(message.id)?,
+            message.body.as_str(),
+        );
+        let claim = self
+            .conditional(&self.statements.insert_idempotency, values)
+            .await?;
+        if claim.applied() {
+            self.commit(&conversation, message).await?;
+            return Ok(StoredMessage {
+                message: message.clone(),
+                created: true,
+                delivered: false,
+            });
+        }
+        let first_id = keys::read_id(claim.bigint("message_id")?)?;
+        let first = Message {
+            id: first_id,
+            conversation_id: conversation_id.to_owned(),
+            sender_id: message.sender_id.clone(),
+            body: claim.text("body")?,
+            client_msg_id: message.client_msg_id.clone(),
+            sent_at_ms: first_id.unix_ms(),
+        };
+        let (stored, delivered) = futures::try_join!(
+            self.message(conversation_id, first_id),
+            self.delivered(conversation_id, first_id),
+        )?;
+        let message = match stored {
+            Some(stored) => stored,
+            None => {
+                self.commit(&conversation, &first).await?;
+                first
+            }
+        };
+        Ok(StoredMessage {
+            message,
+            created: false,
+            delivered,
+        })
+    }
+
+    /// Writes a claimed message: its bucket and every member's activity first, then the
+    /// message row, which is what makes it visible.
+    async fn commit(
+        &self,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        let id = keys::stored_id(message.id)?;
+        let conversation_id = conversation.id.as_str();
+        let timestamp = keys::activity_timestamp(message.id);
+        let activity_ms = message.id.unix_ms();
+        let bucket = keys::bucket_of(message.id);
+        let member_writes = conversation
+            .member_ids
+            .iter()
+            .map(|member| {
+                self.session.execute_unpaged(
+                    &self.statements.touch_membership,
+                    (timestamp, activity_ms, id, member.as_str(), conversation_id),
+                )
+            })
+            .collect();
+        let bucket_write = self
+            .session
+            .execute_unpaged(&self.statements.insert_bucket, (conversation_id, bucket))
+            .map_err(unavailable);
+        futures::try_join!(bucket_write, run_all(member_writes))?;
+        let values = (
+            conversation_id,
+            bucket,
+            id,
+            message.sender_id.as_str(),
+            message.body.as_str(),
+            message.client_msg_id.as_str(),
+        );
+        self.session
+            .execute_unpaged(&self.statements.insert_message, values)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The committed message with `id`, if any.
+    pub(super) async fn message(
+        &self,
+        conversation_id: &str,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let values = (conversation_id, keys::bucket_of(id), keys::stored_id(id)?);
+        let found: Vec<rows::MessageRow> =
+            rows::select(&self.session, &self.statements.select_message, values).await?;
+        found
+            .into_iter()
+            .next()
+            .map(|row| rows::message(conversation_id, row))
+            .transpose()
+    }
+
+    /// Whether the message's delivery events were recorded as published.
+    async fn delivered(&self, conversation_id: &str, id: MessageId) -> Result<bool, StoreError> {
+        let values = (conversation_id, keys::stored_id(id)?);
+        let found: Vec<(i64,)> =
+            rows::select(&self.session, &self.statements.select_delivery, values).await?;
+        Ok(!found.is_empty())
+    }
+}

@@ -1,0 +1,152 @@
+//! The production [`ChatStore`]: ScyllaDB (any CQL database; tests run Apache Cassandra).
+//!
+//! Tables are in [`SCHEMA`]. Writes that must be insert-if-absent (a direct conversation per
+//! pair, a conversation id, a message per idempotency key) are lightweight transactions
+//! claimed first; everything derived from a claim is an idempotent upsert, so whoever sees a
+//! claim whose writes are missing (its writer died half-way, or is still writing) finishes
+//! them, identically. A message's row is written last and is its commit point: history and
+//! catch-up read only message rows, and everything they rely on was written before.
+
+mod conversations;
+mod history;
+mod keys;
+mod lwt;
+mod messages;
+mod rows;
+mod schema;
+mod statements;
+
+use std::{fmt::Display, future::Future, sync::Arc};
+
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt, future, stream};
+use gochat_cql::scylla::{
+    client::session::Session, errors::ExecutionError, response::query_result::QueryResult,
+};
+
+use self::statements::Statements;
+use super::{ChatStore, StoreError};
+use crate::{
+    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+};
+
+pub use self::keys::{BUCKET_MS, bucket_at, bucket_of, direct_pair};
+pub use self::schema::{SCHEMA, migrate};
+
+/// How many independent statements one operation runs at once (member fan-out, the
+/// conversations of a list or of a catch-up).
+const CONCURRENCY: usize = 16;
+
+/// Conversations and messages in a CQL keyspace, through one shared session.
+#[derive(Clone)]
+pub struct ScyllaChatStore {
+    session: Arc<Session>,
+    statements: Arc<Statements>,
+}
+
+impl ScyllaChatStore {
+    /// A store over the tables of `keyspace` (created by [`migrate`]), preparing every
+    /// statement once. Statements run at the session's default consistency; the conditions
+    /// of lightweight transactions at SERIAL.
+    pub async fn new(session: Arc<Session>, keyspace: &str) -> Result<Self, StoreError> {
+        let statements = Statements::prepare(&session, keyspace).await?;
+        Ok(Self {
+            session,
+            statements: Arc::new(statements),
+        })
+    }
+}
+
+/// Runs independent writes, at most [`CONCURRENCY`] at a time, until all succeed or one fails.
+async fn run_all<F>(writes: Vec<F>) -> Result<(), StoreError>
+where
+    F: Future<Output = Result<QueryResult, ExecutionError>>,
+{
+    stream::iter(writes)
+        .buffer_unordered(CONCURRENCY)
+        .map_err(unavailable)
+        .try_for_each(|_| future::ready(Ok(())))
+        .await
+}
+
+/// Maps a driver failure to [`StoreError::Unavailable`].
+fn unavailable(e: impl Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+/// Maps an answer that does not have the expected shape to [`StoreError::Corrupt`].
+fn corrupt(e: impl Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+#[async_trait]
+impl ChatStore for ScyllaChatStore {
+    async fn create_conversation(
+        &self,
+        conversation: &Conversation,
+    ) -> Result<CreatedConversation, StoreError> {
+        self.create(conversation).await
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.load_conversation(id).await
+    }
+
+    async fn direct_conversation(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.direct(a, b).await
+    }
+
+    async fn list_conversations(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.list(user_id).await
+    }
+
+    async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError> {
+        self.store(message).await
+    }
+
+    async fn mark_delivered(
+        &self,
+        conversation_id: &str,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
+        let id = keys::stored_id(message_id)?;
+        self.session
+            .execute_unpaged(&self.statements.insert_delivery, (conversation_id, id))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn messages_before(
+        &self,
+        conversation_id: &str,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.before(conversation_id, before, limit).await
+    }
+
+    async fn messages_since(
+        &self,
+        user_id: &str,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.since(user_id, since_ms, limit).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.session
+            .execute_unpaged(&self.statements.ping, ())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! Running reads and decoding their rows into the domain types.
+
+use gochat_cql::scylla::{
+    client::session::Session, deserialize::row::DeserializeRow, serialize::row::SerializeRow,
+    statement::prepared::PreparedStatement,
+};
+
+use super::{corrupt, keys, unavailable};
+use crate::{Conversation, ConversationKind, Message, StoreError};
+
+/// Runs a bounded read (one partition, or a `LIMIT`) and decodes every row.
+pub(super) async fn select<R>(
+    session: &Session,
+    statement: &PreparedStatement,
+    values: impl SerializeRow,
+) -> Result<Vec<R>, StoreError>
+where
+    R: for<'frame> DeserializeRow<'frame, 'frame>,
+{
+    let result = session
+        .execute_unpaged(statement, values)
+        .await
+        .map_err(unavailable)?;
+    let rows = result.into_rows_result().map_err(corrupt)?;
+    rows.rows::<R>()
+        .map_err(corrupt)?
+        .map(|row| row.map_err(corrupt))
+        .collect()
+}
+
+/// A message row: id, sender, body, client_msg_id.
+pub(super) type MessageRow = (i64, String, String, String);
+
+/// The message a row of `conversation_id` holds; its time is its id's.
+pub(super) fn message(conversation_id: &str, row: MessageRow) -> Result<Message, StoreError> {
+    let (raw, sender_id, body, client_msg_id) = row;
+    let id = keys::read_id(raw)?;
+    Ok(Message {
+        id,
+        conversation_id: conversation_id.to_owned(),
+        sender_id,
+        body,
+        client_msg_id,
+        sent_at_ms: id.unix_ms(),
+    })
+}
+
+/// A conversation row: kind, members, title, creation time.
+pub(super) type ConversationRow = (String, Vec<String>, Option<String>, i64);
+
+/// The conversation `id` a row holds.
+pub(super) fn conversation(id: &str, row: ConversationRow) -> Result<Conversation, StoreError> {
+    let (kind, member_ids, title, created_at_ms) = row;
+    Ok(Conversation {
+        id: id.to_owned(),
+        kind: parse_kind(&kind)?,
+        member_ids,
+        title,
+        created_at_ms,
+    })
+}
+
+/// How a kind is stored.
+pub(super) fn kind_name(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::Direct => "direct",
+        ConversationKind::Group => "group",
+    }
+}
+
+/// A stored kind read back.
+pub(super) fn parse_kind(name: &str) -> Result<ConversationKind, StoreError> {
+    match name {
+        "direct" => Ok(ConversationKind::Direct),
+        "group" => Ok(ConversationKind::Group),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown conversation kind {other:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MessageId;
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in [ConversationKind::Direct, ConversationKind::Group] {
+            assert_eq!(parse_kind(kind_name(kind)).unwrap(), kind);
+        }
+        assert!(matches!(parse_kind("channel"), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn message_time_is_the_id_time() {
+        let id = MessageId::from_parts(86_400_000, 1, 2);
+        let row = (
+            i64::try_from(id.raw()).unwrap(),
+            "s".into(),
+            "b".into(),
+            "k".into(),
+        );
+        let decoded = message("c", row).unwrap();
+        assert_eq!((decoded.id, decoded.sent_at_ms), (id, id.unix_ms()));
+        assert!(message("c", (-5, "s".into(), "b".into(), "k".into())).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! The keyspace's tables and how they are created.
+//!
+//! Messages are laid out the way Discord lays them out: one partition per conversation and
+//! time bucket (a fixed window of the message id's time), clustered by message id newest
+//! first, so a history page is one or a few single-partition slices and no partition grows
+//! without bound. `conversation_buckets` lists the buckets that hold messages, so history and
+//! catch-up walk only those (never empty windows, never a window chosen by a caller's id).
+
+use gochat_cql::scylla::client::session::Session;
+
+use crate::StoreError;
+
+/// Every table of the chat store, `{ks}` standing for the keyspace. Each statement is
+/// `CREATE TABLE IF NOT EXISTS`, so applying them again changes nothing.
+pub const SCHEMA: &[&str] = &[
+    // One row per conversation; `member_ids` keeps the creator first.
+    "CREATE TABLE IF NOT EXISTS {ks}.conversations (\
+        id text PRIMARY KEY, kind text, member_ids list<text>, title text, created_at_ms bigint)",
+    // A direct conversation per member pair, claimed with IF NOT EXISTS; it carries what is
+    // needed to finish writing the conversation if its creator stopped half-way.
+    "CREATE TABLE IF NOT EXISTS {ks}.direct_pairs (\
+        pair text PRIMARY KEY, conversation_id text, member_ids list<text>, created_at_ms bigint)",
+    // Each user's conversations with their last activity; read whole and sorted in the store.
+    "CREATE TABLE IF NOT EXISTS {ks}.user_conversations (\
+        user_id text, conversation_id text, last_activity_ms bigint, last_message_id bigint, \
+        PRIMARY KEY ((user_id), conversation_id))",
+    // The buckets of a conversation that hold messages, newest first.
+    "CREATE TABLE IF NOT EXISTS {ks}.conversation_buckets (\
+        conversation_id text, bucket int, PRIMARY KEY ((conversation_id), bucket)) \
+        WITH CLUSTERING ORDER BY (bucket DESC)",
+    // The messages, partitioned by conversation and bucket, newest first.
+    "CREATE TABLE IF NOT EXISTS {ks}.messages (\
+        conversation_id text, bucket int, message_id bigint, sender_id text, body text, \
+        client_msg_id text, PRIMARY KEY ((conversation_id, bucket), message_id)) \
+        WITH CLUSTERING ORDER BY (message_id DESC)",
+    // Idempotency records, claimed with IF NOT EXISTS before the message is written; they
+    // carry the first message's id and body so a retry can finish an interrupted store.
+    "CREATE TABLE IF NOT EXISTS {ks}.message_idempotency (\
+        conversation_id text, sender_id text, client_msg_id text, message_id bigint, body text, \
+        PRIMARY KEY ((conversation_id, sender_id, client_msg_id)))",
+    // Messages whose delivery events were published (only ever inserted, so never undone).
+    "CREATE TABLE IF NOT EXISTS {ks}.message_deliveries (\
+        conversation_id text, message_id bigint, PRIMARY KEY ((conversation_id, message_id)))",
+];
+
+/// Creates the chat tables in `keyspace` (which must exist) if they are missing and waits
+/// for schema agreement. Idempotent: run at every start and by `gochat migrate`.
+pub async fn migrate(session: &Session, keyspace: &str) -> Result<(), StoreError> {
+    gochat_cql::apply_schema(session, keyspace, SCHEMA)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}

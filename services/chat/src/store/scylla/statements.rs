@@ -1,0 +1,143 @@
+//! Every statement the store runs, prepared once when the store is built.
+
+use gochat_cql::scylla::{
+    client::session::Session, statement::SerialConsistency, statement::prepared::PreparedStatement,
+};
+
+use super::unavailable;
+use crate::StoreError;
+
+/// How a statement may be retried and which consistency its condition needs.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A read or an upsert of fixed values: safe for the driver to retry.
+    Idempotent,
+    /// A lightweight transaction (`IF ...`): SERIAL, and never retried blindly.
+    Conditional,
+}
+
+/// The prepared statements of [`super::ScyllaChatStore`]; consistency comes from the
+/// session's default execution profile, SERIAL for the conditions of lightweight
+/// transactions.
+pub(super) struct Statements {
+    pub(super) insert_conversation: PreparedStatement,
+    pub(super) select_conversation: PreparedStatement,
+    pub(super) insert_pair: PreparedStatement,
+    pub(super) delete_pair: PreparedStatement,
+    pub(super) select_pair: PreparedStatement,
+    pub(super) insert_membership: PreparedStatement,
+    pub(super) touch_membership: PreparedStatement,
+    pub(super) select_memberships: PreparedStatement,
+    pub(super) insert_idempotency: PreparedStatement,
+    pub(super) insert_bucket: PreparedStatement,
+    pub(super) select_buckets_down: PreparedStatement,
+    pub(super) select_buckets_up: PreparedStatement,
+    pub(super) insert_message: PreparedStatement,
+    pub(super) select_message: PreparedStatement,
+    pub(super) select_page: PreparedStatement,
+    pub(super) select_page_before: PreparedStatement,
+    pub(super) select_since: PreparedStatement,
+    pub(super) insert_delivery: PreparedStatement,
+    pub(super) select_delivery: PreparedStatement,
+    pub(super) ping: PreparedStatement,
+}
+
+/// A message row's columns, in the order `rows::message` decodes them.
+macro_rules! message_columns {
+    () => {
+        "SELECT message_id, sender_id, body, client_msg_id FROM {ks}.messages "
+    };
+}
+
+const INSERT_CONVERSATION: &str = "INSERT INTO {ks}.conversations \
+    (id, kind, member_ids, title, created_at_ms) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS";
+const SELECT_CONVERSATION: &str =
+    "SELECT kind, member_ids, title, created_at_ms FROM {ks}.conversations WHERE id = ?";
+const INSERT_PAIR: &str = "INSERT INTO {ks}.direct_pairs \
+    (pair, conversation_id, member_ids, created_at_ms) VALUES (?, ?, ?, ?) IF NOT EXISTS";
+const DELETE_PAIR: &str = "DELETE FROM {ks}.direct_pairs WHERE pair = ? IF conversation_id = ?";
+const SELECT_PAIR: &str = "SELECT conversation_id FROM {ks}.direct_pairs WHERE pair = ?";
+const INSERT_MEMBERSHIP: &str = "INSERT INTO {ks}.user_conversations \
+    (user_id, conversation_id, last_activity_ms) VALUES (?, ?, ?) USING TIMESTAMP ?";
+const TOUCH_MEMBERSHIP: &str = "UPDATE {ks}.user_conversations USING TIMESTAMP ? \
+    SET last_activity_ms = ?, last_message_id = ? WHERE user_id = ? AND conversation_id = ?";
+const SELECT_MEMBERSHIPS: &str = "SELECT conversation_id, last_activity_ms, last_message_id \
+    FROM {ks}.user_conversations WHERE user_id = ?";
+const INSERT_IDEMPOTENCY: &str = "INSERT INTO {ks}.message_idempotency \
+    (conversation_id, sender_id, client_msg_id, message_id, body) VALUES (?, ?, ?, ?, ?) \
+    IF NOT EXISTS";
+const INSERT_BUCKET: &str =
+    "INSERT INTO {ks}.conversation_buckets (conversation_id, bucket) VALUES (?, ?)";
+const SELECT_BUCKETS_DOWN: &str =
+    "SELECT bucket FROM {ks}.conversation_buckets WHERE conversation_id = ? AND bucket <= ?";
+const SELECT_BUCKETS_UP: &str = "SELECT bucket FROM {ks}.conversation_buckets \
+    WHERE conversation_id = ? AND bucket >= ? ORDER BY bucket ASC";
+const INSERT_MESSAGE: &str = "INSERT INTO {ks}.messages \
+    (conversation_id, bucket, message_id, sender_id, body, client_msg_id) \
+    VALUES (?, ?, ?, ?, ?, ?)";
+const SELECT_MESSAGE: &str = concat!(
+    message_columns!(),
+    "WHERE conversation_id = ? AND bucket = ? AND message_id = ?"
+);
+const SELECT_PAGE: &str = concat!(
+    message_columns!(),
+    "WHERE conversation_id = ? AND bucket = ? LIMIT ?"
+);
+const SELECT_PAGE_BEFORE: &str = concat!(
+    message_columns!(),
+    "WHERE conversation_id = ? AND bucket = ? AND message_id < ? LIMIT ?"
+);
+const SELECT_SINCE: &str = concat!(
+    message_columns!(),
+    "WHERE conversation_id = ? AND bucket = ? AND message_id >= ? ",
+    "ORDER BY message_id ASC LIMIT ?"
+);
+const INSERT_DELIVERY: &str =
+    "INSERT INTO {ks}.message_deliveries (conversation_id, message_id) VALUES (?, ?)";
+const SELECT_DELIVERY: &str = "SELECT message_id FROM {ks}.message_deliveries \
+    WHERE conversation_id = ? AND message_id = ?";
+const PING: &str = "SELECT release_version FROM system.local WHERE key = 'local'";
+
+impl Statements {
+    /// Prepares every statement against the tables in `keyspace`.
+    pub(super) async fn prepare(session: &Session, keyspace: &str) -> Result<Self, StoreError> {
+        use Kind::{Conditional, Idempotent};
+        let p = |kind: Kind, text: &str| prepare(session, kind, text.replace("{ks}", keyspace));
+        Ok(Self {
+            insert_conversation: p(Conditional, INSERT_CONVERSATION).await?,
+            select_conversation: p(Idempotent, SELECT_CONVERSATION).await?,
+            insert_pair: p(Conditional, INSERT_PAIR).await?,
+            delete_pair: p(Conditional, DELETE_PAIR).await?,
+            select_pair: p(Idempotent, SELECT_PAIR).await?,
+            insert_membership: p(Idempotent, INSERT_MEMBERSHIP).await?,
+            touch_membership: p(Idempotent, TOUCH_MEMBERSHIP).await?,
+            select_memberships: p(Idempotent, SELECT_MEMBERSHIPS).await?,
+            insert_idempotency: p(Conditional, INSERT_IDEMPOTENCY).await?,
+            insert_bucket: p(Idempotent, INSERT_BUCKET).await?,
+            select_buckets_down: p(Idempotent, SELECT_BUCKETS_DOWN).await?,
+            select_buckets_up: p(Idempotent, SELECT_BUCKETS_UP).await?,
+            insert_message: p(Idempotent, INSERT_MESSAGE).await?,
+            select_message: p(Idempotent, SELECT_MESSAGE).await?,
+            select_page: p(Idempotent, SELECT_PAGE).await?,
+            select_page_before: p(Idempotent, SELECT_PAGE_BEFORE).await?,
+            select_since: p(Idempotent, SELECT_SINCE).await?,
+            insert_delivery: p(Idempotent, INSERT_DELIVERY).await?,
+            select_delivery: p(Idempotent, SELECT_DELIVERY).await?,
+            ping: p(Idempotent, PING).await?,
+        })
+    }
+}
+
+/// Prepares one statement with the settings of its kind.
+async fn prepare(
+    session: &Session,
+    kind: Kind,
+    text: String,
+) -> Result<PreparedStatement, StoreError> {
+    let mut statement = session.prepare(text).await.map_err(unavailable)?;
+    match kind {
+        Kind::Idempotent => statement.set_is_idempotent(true),
+        Kind::Conditional => statement.set_serial_consistency(Some(SerialConsistency::Serial)),
+    }
+    Ok(statement)
+}
