@@ -29,11 +29,15 @@ pub use config::{Config, DEFAULT_FROM};
 pub use error::Error;
 pub use hash::{CodeHash, DIGEST_LEN, SALT_LEN};
 pub use mail::{
-    EmlError, MailError, Mailer, OutboxMailer, OutgoingMail, SUBJECT, render_eml, verification_mail,
+    EmlError, MailError, Mailer, OutboxMailer, OutgoingMail, RetryPolicy, SUBJECT, SmtpConfig,
+    SmtpConfigError, SmtpCredentials, SmtpMailer, SmtpTls, render_eml, verification_mail,
 };
 pub use readiness::readiness;
 pub use service::EmailServiceImpl;
-pub use store::{CodeRecord, CodeStore, RecordDecodeError, RedbCodeStore, StoreError};
+pub use store::{
+    CodeRecord, CodeStore, DEFAULT_EXPIRED_GRACE, DEFAULT_REDIS_PREFIX, RecordDecodeError,
+    RedbCodeStore, RedisCodeStore, StoreError,
+};
 
 /// What the service stores codes in and sends mail through.
 #[derive(Clone)]

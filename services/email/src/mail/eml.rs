@@ -55,7 +55,8 @@ pub fn render_eml(
     Ok(out)
 }
 
-fn check_header(name: &'static str, value: &str) -> Result<(), EmlError> {
+/// Refuses an empty header value or one with a control character.
+pub(super) fn check_header(name: &'static str, value: &str) -> Result<(), EmlError> {
     if value.trim().is_empty() {
         return Err(EmlError::Empty(name));
     }

@@ -2,12 +2,14 @@
 
 mod eml;
 mod outbox;
+mod smtp;
 mod template;
 
 use async_trait::async_trait;
 
 pub use eml::{EmlError, render_eml};
 pub use outbox::OutboxMailer;
+pub use smtp::{RetryPolicy, SmtpConfig, SmtpConfigError, SmtpCredentials, SmtpMailer, SmtpTls};
 pub use template::{SUBJECT, verification_mail};
 
 /// One plain-text mail to one recipient; the sender comes from the mailer's config.
@@ -27,6 +29,10 @@ pub enum MailError {
     /// The mail itself cannot be sent as given (e.g. a header with a line break).
     #[error("mail rejected: {0}")]
     Rejected(#[from] EmlError),
+    /// The server permanently refused the recipient, or the recipient is not an address the
+    /// transport can use: the address cannot receive mail, retrying will not help.
+    #[error("mail refused: {0}")]
+    Refused(String),
     /// The mail could not be handed over right now; retrying later may work.
     #[error("mail transport unavailable: {0}")]
     Unavailable(String),

@@ -36,7 +36,7 @@ impl OutboxMailer {
 }
 
 /// The domain of the address in `from` (`gochat <no-reply@gochat.local>` -> `gochat.local`).
-fn domain_of(from: &str) -> String {
+pub(super) fn domain_of(from: &str) -> String {
     from.rsplit_once('@')
         .map(|(_, d)| d.trim_end_matches(|c: char| c == '>' || c.is_whitespace()))
         .filter(|d| {

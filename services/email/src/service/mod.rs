@@ -126,7 +126,7 @@ fn store_down(e: StoreError) -> Status {
 fn mail_failed(e: MailError) -> Status {
     tracing::warn!(error = %e, "sending a verification mail failed");
     match e {
-        MailError::Rejected(_) => domain_error(
+        MailError::Rejected(_) | MailError::Refused(_) => domain_error(
             Code::InvalidArgument,
             "invalid_email",
             "the address cannot receive mail",

@@ -2,6 +2,7 @@
 
 mod record;
 mod redb_store;
+mod redis_store;
 
 use async_trait::async_trait;
 
@@ -9,6 +10,7 @@ use crate::hash::{CodeHash, SALT_LEN};
 
 pub use record::RecordDecodeError;
 pub use redb_store::RedbCodeStore;
+pub use redis_store::{DEFAULT_EXPIRED_GRACE, DEFAULT_REDIS_PREFIX, RedisCodeStore};
 
 /// One issued code for one address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,10 +7,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 mod memory;
+mod redis;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
+pub use self::redis::{DEFAULT_REDIS_PREFIX, RedisRateLimitStore};
 pub use memory::MemoryRateLimitStore;
 
 /// The outcome of one hit on a limit.
