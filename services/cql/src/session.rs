@@ -13,16 +13,28 @@ use crate::CqlConfig;
 pub enum CqlError {
     /// No session could be opened.
     #[error("connecting to CQL: {0}")]
-    Connect(#[from] scylla::errors::NewSessionError),
+    Connect(Box<scylla::errors::NewSessionError>),
     /// A statement failed.
     #[error("CQL statement failed: {0}")]
-    Execution(#[from] scylla::errors::ExecutionError),
+    Execution(Box<scylla::errors::ExecutionError>),
     /// The nodes did not agree on the schema in time.
     #[error("CQL schema agreement: {0}")]
     SchemaAgreement(String),
     /// A keyspace or table name that is not a plain CQL identifier.
     #[error("invalid CQL identifier {0:?}")]
     InvalidIdentifier(String),
+}
+
+impl From<scylla::errors::NewSessionError> for CqlError {
+    fn from(e: scylla::errors::NewSessionError) -> Self {
+        Self::Connect(Box::new(e))
+    }
+}
+
+impl From<scylla::errors::ExecutionError> for CqlError {
+    fn from(e: scylla::errors::ExecutionError) -> Self {
+        Self::Execution(Box::new(e))
+    }
 }
 
 /// Opens a session to the cluster with the configured consistency and timeout. The session
