@@ -14,6 +14,7 @@ mod log;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod embedded;
+pub mod redis;
 
 pub use event_id::{EventId, ParseEventIdError};
 pub use log::{DeliveryError, Event, EventLog, Replay, Subscription};

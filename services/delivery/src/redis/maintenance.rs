@@ -1,0 +1,158 @@
+//! A gateway's periodic work, each step bounded: heartbeat and dead-gateway cleanup,
+//! presence refresh (and removal for users whose last local subscription dropped), and the
+//! sweep that re-reads the logs of local subscriptions to heal lost notifications.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::time::{Interval, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, Shared, deliver, ms, now_ms};
+
+/// Dead gateways one heartbeat cleans up at most.
+const DEAD_PER_PASS: usize = 16;
+/// Users per presence pipeline.
+const PRESENCE_CHUNK: usize = 256;
+
+#[derive(Clone, Copy, Debug)]
+enum Job {
+    Heartbeat,
+    Presence,
+    Sweep,
+}
+
+fn every(period: Duration) -> Interval {
+    let mut interval = tokio::time::interval(period.max(Duration::from_millis(10)));
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}
+
+/// Runs until `stop` fires.
+pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
+    let config = &shared.config;
+    let mut heartbeat = every(config.presence_ttl.min(config.dead_gateway_after) / 3);
+    let mut presence = every(config.presence_ttl / 3);
+    let mut sweep = every(config.sweep_interval);
+    let mut swept_to: Option<String> = None;
+    loop {
+        let job = tokio::select! {
+            () = stop.cancelled() => return,
+            _ = heartbeat.tick() => Job::Heartbeat,
+            _ = presence.tick() => Job::Presence,
+            _ = sweep.tick() => Job::Sweep,
+        };
+        let work = async {
+            match job {
+                Job::Heartbeat => beat(&shared).await,
+                Job::Presence => refresh_presence(&shared).await,
+                Job::Sweep => sweep_once(&shared, &mut swept_to).await,
+            }
+        };
+        let outcome = tokio::select! {
+            () = stop.cancelled() => return,
+            outcome = work => outcome,
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, ?job, "gateway maintenance failed; retrying next tick");
+        }
+    }
+}
+
+/// Records this gateway's heartbeat, keeps its inbox (and the registry) from expiring, and
+/// deletes the inboxes of gateways silent for longer than the dead-gateway timeout.
+async fn beat(shared: &Shared) -> Result<(), Failure> {
+    let Some(me) = shared.gateway_id() else {
+        return Ok(());
+    };
+    let (keys, now) = (&shared.keys, now_ms());
+    let dead_after = ms(shared.config.dead_gateway_after);
+    let mut conn = shared.conn.clone();
+    let (dead,): (Vec<String>,) = redis::pipe()
+        .cmd("ZADD")
+        .arg(keys.gateways())
+        .arg(now)
+        .arg(me)
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(keys.gateways())
+        .arg(dead_after.saturating_mul(2))
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(keys.inbox(me))
+        .arg(dead_after.saturating_mul(2))
+        .ignore()
+        .cmd("ZRANGEBYSCORE")
+        .arg(keys.gateways())
+        .arg("-inf")
+        .arg(format!("({}", now.saturating_sub(dead_after)))
+        .arg("LIMIT")
+        .arg(0)
+        .arg(DEAD_PER_PASS)
+        .query_async(&mut conn)
+        .await?;
+    for gateway in dead.iter().filter(|gateway| gateway.as_str() != me) {
+        tracing::info!(gateway, "deleting the inbox of a dead gateway");
+        redis::cmd("DEL")
+            .arg(keys.inbox(gateway))
+            .exec_async(&mut conn)
+            .await?;
+        redis::cmd("ZREM")
+            .arg(keys.gateways())
+            .arg(gateway)
+            .exec_async(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes this gateway's presence for users without local subscriptions, then refreshes
+/// it for every user with one (including any who subscribed again meanwhile).
+async fn refresh_presence(shared: &Shared) -> Result<(), Failure> {
+    let Some(me) = shared.gateway_id() else {
+        return Ok(());
+    };
+    let keys = &shared.keys;
+    let mut conn = shared.conn.clone();
+    for chunk in shared.registry.prune().chunks(PRESENCE_CHUNK) {
+        let mut pipe = redis::pipe();
+        for user in chunk {
+            pipe.cmd("HDEL").arg(keys.presence(user)).arg(me).ignore();
+        }
+        pipe.exec_async(&mut conn).await?;
+    }
+    let ttl = ms(shared.config.presence_ttl);
+    for chunk in shared.registry.present_users().chunks(PRESENCE_CHUNK) {
+        let expiry = now_ms().saturating_add(ttl);
+        let mut pipe = redis::pipe();
+        for user in chunk {
+            let presence = keys.presence(user);
+            pipe.cmd("HSET")
+                .arg(&presence)
+                .arg(me)
+                .arg(expiry)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&presence)
+                .arg(ttl)
+                .ignore();
+        }
+        pipe.exec_async(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Brings the next batch of local users (round robin) up to date with their logs.
+async fn sweep_once(shared: &Shared, swept_to: &mut Option<String>) -> Result<(), Failure> {
+    let users = shared
+        .registry
+        .users_after(swept_to.as_deref(), shared.config.sweep_batch.max(1));
+    *swept_to = users.last().cloned();
+    deliver::deliver(
+        &shared.conn,
+        &shared.keys,
+        &shared.registry,
+        &users,
+        shared.config.read_batch,
+    )
+    .await
+}
