@@ -55,6 +55,9 @@ pub struct LocalArgs {
     pub data_dir: PathBuf,
 
     #[command(flatten)]
+    pub backends: BackendArgs,
+
+    #[command(flatten)]
     pub tuning: TuningArgs,
 }
 
@@ -75,6 +78,9 @@ pub struct MigrateArgs {
     /// Directory holding the embedded databases.
     #[arg(long, env = "GOCHAT_DATA_DIR", default_value = "./gochat-data")]
     pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub backends: BackendArgs,
 }
 
 /// Flags shared by every single-service target (and `gochat run`).
@@ -133,7 +139,73 @@ pub struct ServiceArgs {
     pub chat_url: String,
 
     #[command(flatten)]
+    pub backends: BackendArgs,
+
+    #[command(flatten)]
     pub tuning: TuningArgs,
+}
+
+/// The production backends. Each one left unset falls back to the embedded implementation
+/// under `--data-dir`.
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// Redis URL (`redis://host:port/`) for delivery event logs, verification codes and rate
+    /// limits.
+    #[arg(long, env = "GOCHAT_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, so several gochat installations can share one Redis.
+    #[arg(long, env = "GOCHAT_REDIS_PREFIX", default_value = "gochat")]
+    pub redis_prefix: String,
+
+    /// Gateway: this replica's id in the Redis delivery routing (default: the host name).
+    #[arg(long, env = "GOCHAT_GATEWAY_ID")]
+    pub gateway_id: Option<String>,
+
+    /// Comma-separated `host:port` of ScyllaDB (or Cassandra) nodes for accounts, sessions,
+    /// conversations and messages.
+    #[arg(long, env = "GOCHAT_CQL_CONTACT_POINTS", value_delimiter = ',')]
+    pub cql_contact_points: Vec<String>,
+
+    /// CQL keyspace.
+    #[arg(long, env = "GOCHAT_CQL_KEYSPACE", default_value = "gochat")]
+    pub cql_keyspace: String,
+
+    /// Replication factor used when the keyspace is created.
+    #[arg(long, env = "GOCHAT_CQL_REPLICATION_FACTOR", default_value_t = 1)]
+    pub cql_replication_factor: u32,
+
+    /// Consistency of every CQL statement (`local_quorum`, `quorum`, `one`, ...).
+    #[arg(long, env = "GOCHAT_CQL_CONSISTENCY", default_value = "local_quorum")]
+    pub cql_consistency: String,
+
+    /// CQL username, when the cluster authenticates.
+    #[arg(long, env = "GOCHAT_CQL_USERNAME")]
+    pub cql_username: Option<String>,
+
+    /// File holding the CQL password (or set GOCHAT_CQL_PASSWORD).
+    #[arg(long, env = "GOCHAT_CQL_PASSWORD_FILE")]
+    pub cql_password_file: Option<PathBuf>,
+
+    /// SMTP server host; when set, mail is sent over SMTP instead of written to the outbox.
+    #[arg(long, env = "GOCHAT_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP server port.
+    #[arg(long, env = "GOCHAT_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+
+    /// SMTP transport security: `none`, `starttls` or `tls`.
+    #[arg(long, env = "GOCHAT_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: String,
+
+    /// SMTP username, when the server authenticates.
+    #[arg(long, env = "GOCHAT_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    /// File holding the SMTP password (or set GOCHAT_SMTP_PASSWORD).
+    #[arg(long, env = "GOCHAT_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
 }
 
 /// Behaviour settings shared by every way of running.

@@ -1,6 +1,7 @@
 //! The `gochat` binary: a thin CLI over the target registry.
 #![forbid(unsafe_code)]
 
+mod backends;
 mod cli;
 mod component;
 mod migrate;
@@ -32,7 +33,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     let plan = match command {
-        Command::Migrate(args) => return migrate::run(&args.data_dir),
+        Command::Migrate(args) => return migrate::run(&args.data_dir, args.backends).await,
         Command::Local(args) => local_plan(args),
         Command::Email(args) => service_plan(&[Component::Email], args),
         Command::Auth(args) => service_plan(&[Component::Auth], args),
@@ -60,6 +61,7 @@ fn local_plan(args: cli::LocalArgs) -> Plan {
         http_listen: loopback,
         grpc_listen: Component::ALL.iter().map(|c| (*c, loopback)).collect(),
         peer_urls: HashMap::new(),
+        backends: args.backends,
         tuning: args.tuning,
         announce: true,
     }
@@ -82,6 +84,7 @@ fn service_plan(targets: &[Component], args: ServiceArgs) -> Plan {
             (Component::Chat, args.chat_url),
             (Component::Email, args.email_url),
         ]),
+        backends: args.backends,
         tuning: args.tuning,
         announce: false,
     }

@@ -3,11 +3,22 @@
 use std::path::Path;
 
 use anyhow::Context;
+use gochat_common::Shutdown;
 
-/// Opens each embedded store once, which creates any missing table idempotently.
-pub fn run(data_dir: &Path) -> anyhow::Result<()> {
+use crate::{backends::Connections, cli::BackendArgs};
+
+/// Creates the CQL keyspace and tables when CQL is configured, and opens each embedded store
+/// under `data_dir` otherwise; both are idempotent.
+pub async fn run(data_dir: &Path, backends: BackendArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    let uses_cql = !backends.cql_contact_points.is_empty();
+    let connections = Connections::open(backends, &Shutdown::new()).await?;
+    if uses_cql {
+        connections.migrate().await?;
+        println!("gochat migrate: the CQL schema is up to date");
+        return Ok(());
+    }
     gochat_email::embedded::open(data_dir).context("email store")?;
     gochat_auth::embedded::open(data_dir, None).context("auth store")?;
     gochat_chat::embedded::open_store(data_dir).context("chat store")?;

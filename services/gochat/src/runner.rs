@@ -5,16 +5,23 @@ use std::{
     collections::HashMap,
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::Arc,
     time::Duration,
 };
 
 use anyhow::{Context, bail};
 use gochat_common::{Readiness, Shutdown, grpc, ops};
-use gochat_delivery::{EventLog, embedded::EmbeddedEventLog};
+use gochat_proto::{
+    auth::v1::auth_service_client::AuthServiceClient,
+    chat::v1::chat_service_client::ChatServiceClient,
+    email::v1::email_service_client::EmailServiceClient,
+};
 use tokio::{net::TcpListener, task::JoinSet};
 
-use crate::{cli::TuningArgs, component::Component};
+use crate::{
+    backends::Connections,
+    cli::{BackendArgs, TuningArgs},
+    component::Component,
+};
 
 /// Everything needed to start some components in this process.
 #[derive(Debug)]
@@ -31,6 +38,8 @@ pub struct Plan {
     pub grpc_listen: HashMap<Component, SocketAddr>,
     /// How to reach each service that does not run here.
     pub peer_urls: HashMap<Component, String>,
+    /// Which production backends to use.
+    pub backends: BackendArgs,
     /// Behaviour settings.
     pub tuning: TuningArgs,
     /// Print where the API and the outbox are (local mode).
@@ -41,13 +50,16 @@ pub struct Plan {
 pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
     std::fs::create_dir_all(&plan.data_dir)
         .with_context(|| format!("creating data dir {}", plan.data_dir.display()))?;
+    let gateway_id = plan.backends.gateway_id.clone();
+    let connections = Connections::open(plan.backends, &shutdown).await?;
     let has = |c| plan.components.contains(&c);
-    if has(Component::Chat) != has(Component::Gateway) {
+    if has(Component::Chat) != has(Component::Gateway) && !connections.shares_event_log() {
         bail!(
-            "chat and gateway share the delivery event log; with embedded storage they must run in \
-             the same process (`gochat local` or `gochat run --targets chat,gateway`)"
+            "chat and gateway share the delivery event log: give both --redis-url, or run them \
+             in one process (`gochat local` or `gochat run --targets chat,gateway`)"
         );
     }
+    connections.migrate().await?;
 
     let mut urls = plan.peer_urls.clone();
     let mut grpc_listeners = HashMap::new();
@@ -60,20 +72,17 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
         grpc_listeners.insert(c, listener);
     }
 
-    let events: Option<Arc<dyn EventLog>> = if has(Component::Chat) {
-        let log = EmbeddedEventLog::open(&plan.data_dir.join("events.redb"))
-            .context("opening the event log")?
-            .with_retention(Duration::from_secs(
-                plan.tuning.event_retention_hours * 3600,
-            ));
-        Some(Arc::new(log))
+    let t = &plan.tuning;
+    let events = if has(Component::Chat) || has(Component::Gateway) {
+        let id = has(Component::Gateway).then(|| gateway_id.unwrap_or_else(default_gateway_id));
+        let retention = Duration::from_secs(t.event_retention_hours * 3600);
+        Some(connections.event_log(&plan.data_dir, retention, id).await?)
     } else {
         None
     };
 
     let mut readiness = Readiness::new();
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
-    let t = &plan.tuning;
     for &c in &plan.components {
         let stop = shutdown.clone();
         match c {
@@ -82,7 +91,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
                     from_address: t.mail_from.clone(),
                     ..Default::default()
                 };
-                let backends = gochat_email::embedded::open_with(&plan.data_dir, &config)?.backends;
+                let backends = connections.email(&plan.data_dir, &config)?;
                 readiness.extend(gochat_email::readiness(&backends));
                 let listener = grpc_listeners.remove(&c).expect("bound above");
                 tasks.spawn(async move {
@@ -91,17 +100,16 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
                 });
             }
             Component::Auth => {
-                let backends =
-                    gochat_auth::embedded::open(&plan.data_dir, t.signing_key_file.as_deref())?;
+                let backends = connections
+                    .auth(&plan.data_dir, t.signing_key_file.as_deref())
+                    .await?;
                 readiness.extend(gochat_auth::readiness(&backends));
                 let config = gochat_auth::Config {
                     access_token_ttl: Duration::from_secs(t.access_token_ttl_secs),
                     refresh_token_ttl: Duration::from_secs(t.refresh_token_ttl_secs),
                     ..Default::default()
                 };
-                let email = gochat_proto::email::v1::email_service_client::EmailServiceClient::new(
-                    grpc::channel(&urls[&Component::Email])?,
-                );
+                let email = EmailServiceClient::new(grpc::channel(&urls[&Component::Email])?);
                 let listener = grpc_listeners.remove(&c).expect("bound above");
                 tasks.spawn(async move {
                     let r = gochat_auth::serve(config, backends, email, listener, stop).await;
@@ -110,7 +118,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
             }
             Component::Chat => {
                 let backends = gochat_chat::Backends {
-                    store: gochat_chat::embedded::open_store(&plan.data_dir)?,
+                    store: connections.chat_store(&plan.data_dir).await?,
                     events: events.clone().expect("opened when chat runs"),
                 };
                 readiness.extend(gochat_chat::readiness(&backends));
@@ -134,16 +142,12 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
             .with_context(|| format!("binding the gateway on {}", plan.gateway_listen))?;
         let local = listener.local_addr()?;
         let peers = gochat_gateway::Peers {
-            auth: gochat_proto::auth::v1::auth_service_client::AuthServiceClient::new(
-                grpc::channel(&urls[&Component::Auth])?,
-            ),
-            chat: gochat_proto::chat::v1::chat_service_client::ChatServiceClient::new(
-                grpc::channel(&urls[&Component::Chat])?,
-            ),
+            auth: AuthServiceClient::new(grpc::channel(&urls[&Component::Auth])?),
+            chat: ChatServiceClient::new(grpc::channel(&urls[&Component::Chat])?),
         };
         let backends = gochat_gateway::Backends {
             events: events.clone().expect("opened when the gateway runs"),
-            rate_limits: Arc::new(gochat_gateway::rate_limit::MemoryRateLimitStore::new()),
+            rate_limits: connections.rate_limits(),
         };
         let config = gochat_gateway::Config {
             send_rate_per_second: t.send_rate_per_second,
@@ -173,6 +177,15 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
     tracing::info!(components = ?plan.components, "gochat started");
 
     supervise(tasks, shutdown, plan.tuning.shutdown_grace()).await
+}
+
+/// The host name, which is unique per pod in Kubernetes; a random id where there is none.
+fn default_gateway_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| format!("gateway-{}", std::process::id()))
 }
 
 /// Waits for shutdown or for the first component to stop; then stops the rest within the
