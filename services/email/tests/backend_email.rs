@@ -13,5 +13,3 @@ mod maildir;
 mod redis_store;
 #[path = "backend_email/smtp.rs"]
 mod smtp;
-#[path = "backend_email/throwaway_redis.rs"]
-mod throwaway_redis;

@@ -4,9 +4,6 @@
 //!
 //! `cargo test -p gochat-gateway --features conformance --test backend_gateway`
 
-#[path = "backend_gateway/throwaway_redis.rs"]
-mod throwaway_redis;
-
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -15,9 +12,9 @@ use std::{
 use gochat_gateway::rate_limit::{
     RateLimitError, RateLimitStore, RedisRateLimitStore, conformance,
 };
+use gochat_tests::servers::ThrowawayRedis;
 use gochat_tests::servers::{redis_url, unique_name};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use throwaway_redis::ThrowawayRedis;
 
 async fn connect() -> ConnectionManager {
     let client = redis::Client::open(redis_url()).expect("a valid Redis URL");
@@ -126,7 +123,7 @@ async fn concurrent_hits_are_counted_exactly() {
 
 #[tokio::test]
 async fn an_outage_is_unavailable_and_the_same_store_recovers() {
-    let mut server = ThrowawayRedis::start().await;
+    let mut server = ThrowawayRedis::start(false).await;
     let client = redis::Client::open(server.url()).unwrap();
     let config = ConnectionManagerConfig::new()
         .set_number_of_retries(2)
@@ -139,7 +136,7 @@ async fn an_outage_is_unavailable_and_the_same_store_recovers() {
     let window = Duration::from_secs(30);
     assert!(store.hit("k", 5, window).await.unwrap().allowed);
 
-    server.stop().await;
+    server.kill();
     let started = Instant::now();
     for _ in 0..3 {
         assert!(matches!(
@@ -164,5 +161,5 @@ async fn an_outage_is_unavailable_and_the_same_store_recovers() {
         "a fresh server, a fresh count"
     );
     assert!(!store.hit("k", 1, window).await.unwrap().allowed);
-    server.stop().await;
+    server.kill();
 }

@@ -1,101 +1,14 @@
-//! A private, throwaway redis-server on a free loopback port, killed and restarted to
-//! test outages (the shared test Redis is never touched), and the outage scenario itself.
+//! The Redis outage scenario, on a throwaway redis-server of the test's own.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use bytes::Bytes;
 use gochat_delivery::{
     DeliveryError, EventLog, Subscription, conformance::fresh_user, redis::RedisEventLog,
 };
-use tempfile::TempDir;
+use gochat_tests::servers::ThrowawayRedis;
 
 use super::{PATIENCE, config, next_event, publisher_of, replay_all};
-
-/// A redis-server child process; killed when dropped.
-struct RedisServer {
-    port: u16,
-    dir: TempDir,
-    persistent: bool,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    /// Starts a server on a free port; with `persistent`, every write is fsynced to an
-    /// append-only file in its own directory, so a restart keeps the data.
-    async fn start(persistent: bool) -> Self {
-        let port = gochat_tests::free_loopback_addr()
-            .expect("a free port")
-            .port();
-        let mut server = Self {
-            port,
-            dir: TempDir::new().expect("a temp dir"),
-            persistent,
-            child: None,
-        };
-        server.restart().await;
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    /// (Re)starts the process on the same port and directory and waits until it answers.
-    async fn restart(&mut self) {
-        let appendonly = if self.persistent { "yes" } else { "no" };
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                appendonly,
-                "--appendfsync",
-                "always",
-            ])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .args(["--daemonize", "no", "--loglevel", "warning"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("starting redis-server (Debian package redis-server)");
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            if let Ok(mut conn) = client.get_multiplexed_async_connection().await
-                && redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .is_ok()
-            {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Kills the process (SIGKILL: a crash, not a clean shutdown).
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Publishes `payload` to `user` until it succeeds (the first calls after a restart may
 /// still see the dead connection), failing the test after a while.
@@ -120,7 +33,7 @@ async fn publish_until_ok(log: &RedisEventLog, user: &str, payload: &'static [u8
 /// the same `RedisEventLog`s, and a subscription made before the outage gets the events
 /// published after it. Without persistence the consumer group and presence are recreated.
 pub async fn outage(persistent: bool) {
-    let mut server = RedisServer::start(persistent).await;
+    let mut server = ThrowawayRedis::start(persistent).await;
     let mut gateway_config = config("outage", Some("A"));
     gateway_config.presence_ttl = Duration::from_secs(3);
     let gateway = RedisEventLog::connect(&server.url(), gateway_config.clone())

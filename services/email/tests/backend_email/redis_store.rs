@@ -10,7 +10,7 @@ use gochat_email::{CodeHash, CodeRecord, CodeStore, RedisCodeStore, StoreError, 
 use gochat_tests::servers::{redis_url, unique_name};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::throwaway_redis::ThrowawayRedis;
+use gochat_tests::servers::ThrowawayRedis;
 
 async fn connect(url: &str) -> ConnectionManager {
     let client = redis::Client::open(url).expect("a valid Redis URL");
@@ -97,7 +97,7 @@ async fn an_expired_code_is_kept_for_the_grace_then_dropped() {
 
 #[tokio::test]
 async fn a_redis_outage_is_unavailable_and_the_same_store_recovers() {
-    let mut server = ThrowawayRedis::start().await;
+    let mut server = ThrowawayRedis::start(false).await;
     let client = redis::Client::open(server.url()).unwrap();
     let config = ConnectionManagerConfig::new()
         .set_number_of_retries(2)
@@ -111,7 +111,7 @@ async fn a_redis_outage_is_unavailable_and_the_same_store_recovers() {
     store.ping().await.unwrap();
     assert_eq!(store.count_send(&email, 1, 60_000).await.unwrap(), 1);
 
-    server.stop().await;
+    server.kill();
     let started = Instant::now();
     for _ in 0..3 {
         assert!(matches!(
@@ -141,5 +141,5 @@ async fn a_redis_outage_is_unavailable_and_the_same_store_recovers() {
     let record = record_expiring_at(gochat_common::clock::now_ms() + 60_000);
     store.put(&email, &record).await.unwrap();
     assert_eq!(store.get(&email).await.unwrap(), Some(record));
-    server.stop().await;
+    server.kill();
 }
