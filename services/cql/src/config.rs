@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn parses_consistency_names() {
-        assert_eq!(parse_consistency("LOCAL_QUORUM"), Ok(Consistency::LocalQuorum));
+        assert_eq!(
+            parse_consistency("LOCAL_QUORUM"),
+            Ok(Consistency::LocalQuorum)
+        );
         assert_eq!(parse_consistency(" one "), Ok(Consistency::One));
         assert!(parse_consistency("most").is_err());
     }
