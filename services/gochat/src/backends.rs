@@ -222,6 +222,16 @@ fn credentials(
     file: &Option<std::path::PathBuf>,
     env: &str,
 ) -> anyhow::Result<Option<(String, String)>> {
+    credentials_from(username, file, env, |name| std::env::var(name).ok())
+}
+
+/// [`credentials`] with the environment passed in, so tests need not change the real one.
+fn credentials_from(
+    username: &Option<String>,
+    file: &Option<std::path::PathBuf>,
+    env: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<(String, String)>> {
     let Some(user) = username else {
         return Ok(None);
     };
@@ -230,9 +240,9 @@ fn credentials(
             .with_context(|| format!("reading {}", path.display()))?
             .trim_end_matches(['\r', '\n'])
             .to_owned(),
-        None => match std::env::var(env) {
-            Ok(p) => p,
-            Err(_) => bail!("a username is set but no password: set {env} or the password file"),
+        None => match lookup(env) {
+            Some(p) => p,
+            None => bail!("a username is set but no password: set {env} or the password file"),
         },
     };
     Ok(Some((user.clone(), password)))
@@ -258,5 +268,48 @@ where
             _ = shutdown.wait() => bail!("stopped while waiting for {what}"),
         }
         delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENV: &str = "GOCHAT_TEST_PASSWORD";
+
+    #[test]
+    fn no_username_means_no_credentials() {
+        let got = credentials_from(&None, &None, ENV, |_| Some("pw".into())).unwrap();
+        assert_eq!(got, None);
+    }
+
+    #[test]
+    fn the_password_file_wins_and_loses_its_line_ending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("password");
+        std::fs::write(&path, "s3cret\r\n").unwrap();
+        let got = credentials_from(&Some("ada".into()), &Some(path), ENV, |_| {
+            Some("from-env".into())
+        })
+        .unwrap();
+        assert_eq!(got, Some(("ada".to_owned(), "s3cret".to_owned())));
+    }
+
+    #[test]
+    fn the_environment_is_the_fallback_and_its_absence_an_error() {
+        let from_env = credentials_from(&Some("ada".into()), &None, ENV, |name| {
+            (name == ENV).then(|| "pw".to_owned())
+        })
+        .unwrap();
+        assert_eq!(from_env, Some(("ada".to_owned(), "pw".to_owned())));
+        let missing = credentials_from(&Some("ada".into()), &None, ENV, |_| None).unwrap_err();
+        assert!(missing.to_string().contains(ENV), "{missing}");
+        let unreadable = credentials_from(
+            &Some("ada".into()),
+            &Some("/nonexistent/gochat-password".into()),
+            ENV,
+            |_| None,
+        );
+        assert!(unreadable.is_err());
     }
 }
