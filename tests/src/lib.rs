@@ -1,11 +1,13 @@
-//! gochat's shared test harness: real `gochat` processes on free ports, an HTTP client for the
-//! public API, the local-mode mail outbox, and a WebSocket client. Every test tier uses these
-//! instead of starting servers its own way.
+//! gochat's shared test harness: real `gochat` processes on free ports, a distributed cluster
+//! (`tests/system/cluster`), an HTTP client for the public API, the local-mode mail outbox and
+//! the SMTP sink's Maildir, a WebSocket client, and message traffic for fault tests. Every test
+//! tier uses these instead of starting servers its own way.
 #![forbid(unsafe_code)]
 
 mod api;
 pub mod binary;
 pub mod check;
+pub mod cluster;
 mod env;
 mod error;
 mod local;
@@ -13,6 +15,7 @@ mod logfile;
 pub mod mail;
 pub mod order;
 pub mod servers;
+pub mod traffic;
 pub mod ws;
 
 pub use api::{ApiClient, ApiResponse};

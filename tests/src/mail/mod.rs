@@ -1,6 +1,8 @@
-//! Reading local mode's mail outbox (`<data-dir>/outbox/*.eml`) to find verification codes.
+//! Reading mail to find verification codes: local mode's outbox (`<data-dir>/outbox/*.eml`)
+//! here, the SMTP sink's Maildir in [`maildir`].
 
 mod code;
+pub mod maildir;
 mod mime;
 
 use std::path::{Path, PathBuf};
@@ -27,20 +29,36 @@ pub struct Mail {
 /// Mails in `outbox` whose `To` names `email` (case-insensitively), newest first. A missing
 /// outbox is an empty one.
 pub fn mails_for(outbox: &Path, email: &str) -> Result<Vec<Mail>, HarnessError> {
-    let wanted = email.trim().to_ascii_lowercase();
-    let entries = match std::fs::read_dir(outbox) {
+    let mut files = Vec::new();
+    for path in list_dir(outbox)? {
+        if path.extension().and_then(|e| e.to_str()) == Some("eml") {
+            files.push(path);
+        }
+    }
+    read_mails(&files, email)
+}
+
+/// The files in `dir`; a missing directory has none.
+fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, HarnessError> {
+    let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(HarnessError::io(format!("read {}", outbox.display()), e)),
+        Err(e) => return Err(HarnessError::io(format!("read {}", dir.display()), e)),
     };
-    let mut mails = Vec::new();
+    let mut files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| HarnessError::io("list outbox", e))?;
-        let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("eml") {
-            continue;
-        }
-        let bytes = match std::fs::read(&path) {
+        let entry = entry.map_err(|e| HarnessError::io(format!("list {}", dir.display()), e))?;
+        files.push(entry.path());
+    }
+    Ok(files)
+}
+
+/// The mails among `files` addressed to `email` (by `To` or `Delivered-To`), newest first.
+fn read_mails(files: &[PathBuf], email: &str) -> Result<Vec<Mail>, HarnessError> {
+    let wanted = email.trim().to_ascii_lowercase();
+    let mut mails = Vec::new();
+    for path in files {
+        let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             // A file being renamed into place may vanish between listing and reading.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -49,16 +67,18 @@ pub fn mails_for(outbox: &Path, email: &str) -> Result<Vec<Mail>, HarnessError> 
         let raw = String::from_utf8_lossy(&bytes);
         let (head, _) = mime::split_head_body(&raw);
         let headers = mime::parse_headers(head);
-        let to = mime::header(&headers, "To").unwrap_or_default();
-        if !addresses(to).contains(&wanted) {
+        let addressed = headers.iter().any(|(name, value)| {
+            (name.eq_ignore_ascii_case("To") || name.eq_ignore_ascii_case("Delivered-To"))
+                && addresses(value).contains(&wanted)
+        });
+        if !addressed {
             continue;
         }
-        let modified = entry
-            .metadata()
+        let modified = std::fs::metadata(path)
             .and_then(|m| m.modified())
             .unwrap_or(SystemTime::UNIX_EPOCH);
         mails.push(Mail {
-            path,
+            path: path.clone(),
             modified,
             code: code::code_in_message(&raw),
         });
@@ -83,12 +103,23 @@ pub async fn wait_for_new_mail(
     seen: &[PathBuf],
     timeout: Duration,
 ) -> Result<Mail, HarnessError> {
+    wait_until_new(outbox, mails_for, email, seen, timeout).await
+}
+
+/// Polls `list(dir, email)` until it yields a mail with a code not in `seen`, within `timeout`.
+async fn wait_until_new(
+    dir: &Path,
+    list: fn(&Path, &str) -> Result<Vec<Mail>, HarnessError>,
+    email: &str,
+    seen: &[PathBuf],
+    timeout: Duration,
+) -> Result<Mail, HarnessError> {
     let deadline = Instant::now() + timeout;
     loop {
-        let (dir, who) = (outbox.to_path_buf(), email.to_owned());
-        let mails = tokio::task::spawn_blocking(move || mails_for(&dir, &who))
+        let (d, who) = (dir.to_path_buf(), email.to_owned());
+        let mails = tokio::task::spawn_blocking(move || list(&d, &who))
             .await
-            .map_err(|e| HarnessError::Unexpected(format!("outbox reader: {e}")))??;
+            .map_err(|e| HarnessError::Unexpected(format!("mail reader: {e}")))??;
         if let Some(mail) = mails
             .into_iter()
             .find(|m| m.code.is_some() && !seen.contains(&m.path))
@@ -97,7 +128,7 @@ pub async fn wait_for_new_mail(
         }
         if Instant::now() >= deadline {
             return Err(HarnessError::timeout(
-                format!("a verification mail to {email} in {}", outbox.display()),
+                format!("a verification mail to {email} in {}", dir.display()),
                 timeout,
             ));
         }

@@ -1,0 +1,21 @@
+//! System tests: gochat distributed over separate OS processes (email, auth, chat, two
+//! gateways) on real Redis, Cassandra (standing in for ScyllaDB) and an SMTP sink, started by
+//! `tests/system/cluster`, one cluster per test. The whole API across two gateways, then
+//! faults while messages flow; each fault test prints
+//! `FAULT <name>: sent=N received=N lost=N duplicated=N` and fails if anything is lost.
+//!
+//! Tests take turns (a cluster holds a GiB); run them as the system tier does:
+//! `cargo build -p gochat && cargo test -p gochat-tests --test system -- --test-threads=1 --nocapture`.
+
+#[path = "system/chat_restart.rs"]
+mod chat_restart;
+#[path = "system/cql_outage.rs"]
+mod cql_outage;
+#[path = "system/gateway_kill.rs"]
+mod gateway_kill;
+#[path = "system/redis_restart.rs"]
+mod redis_restart;
+#[path = "system/scenario.rs"]
+mod scenario;
+#[path = "system/support.rs"]
+mod support;
