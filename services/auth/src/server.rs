@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use gochat_common::grpc::TracedChannel;
 use gochat_common::{Readiness, ReadinessCheck, Shutdown};
 use gochat_proto::{
     auth::v1::auth_service_server::AuthServiceServer,
     email::v1::email_service_client::EmailServiceClient,
 };
 use tokio::net::TcpListener;
-use tonic::{service::Routes, transport::Channel};
+use tonic::service::Routes;
 
 use crate::{AccountStore, AuthServiceImpl, Config, Error, SessionStore, SigningKey};
 
@@ -39,7 +40,7 @@ impl std::fmt::Debug for Backends {
 pub async fn serve(
     config: Config,
     backends: Backends,
-    email: EmailServiceClient<Channel>,
+    email: EmailServiceClient<TracedChannel>,
     listener: TcpListener,
     shutdown: Shutdown,
 ) -> Result<(), Error> {

@@ -16,6 +16,7 @@ mod config;
 pub mod embedded;
 mod error;
 mod message_id;
+mod metrics;
 mod model;
 mod readiness;
 mod service;
@@ -24,7 +25,7 @@ mod store;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use gochat_proto::chat::v1::chat_service_server::{ChatServiceServer, SERVICE_NAME};
 
@@ -57,6 +58,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: gochat_common::Shutdown,
 ) -> Result<(), Error> {
+    LazyLock::force(&metrics::MESSAGES_SENT);
     let service = ChatServiceServer::new(ChatServiceImpl::new(&config, backends)?);
     gochat_common::grpc::serve(
         listener,

@@ -2,7 +2,6 @@
 //! `/healthz` (alive), `/readyz` (backends answer), `/metrics` (Prometheus text).
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
-use prometheus::{Encoder, TextEncoder};
 use tokio::net::TcpListener;
 
 use crate::{Readiness, Shutdown};
@@ -30,13 +29,11 @@ async fn readyz(State(readiness): State<Readiness>) -> impl IntoResponse {
 }
 
 async fn metrics() -> impl IntoResponse {
-    let mut buf = Vec::new();
-    let encoder = TextEncoder::new();
-    match encoder.encode(&prometheus::gather(), &mut buf) {
-        Ok(()) => (
+    match crate::metrics::render() {
+        Ok(text) => (
             StatusCode::OK,
-            [(http::header::CONTENT_TYPE, encoder.format_type().to_owned())],
-            buf,
+            [(http::header::CONTENT_TYPE, prometheus::TEXT_FORMAT)],
+            text,
         )
             .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),

@@ -4,10 +4,12 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod observe;
 mod schema;
 mod session;
 
 pub use config::{CqlConfig, ParseConsistencyError, parse_consistency};
+pub use observe::{describe, execute_unpaged, observed};
 pub use schema::{apply_schema, ensure_keyspace};
 pub use scylla;
 pub use session::{CqlError, connect};

@@ -10,6 +10,7 @@
 
 mod event_id;
 mod log;
+mod metrics;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;

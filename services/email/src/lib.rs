@@ -12,6 +12,7 @@ pub mod embedded;
 mod error;
 mod hash;
 mod mail;
+mod metrics;
 mod readiness;
 mod service;
 mod store;
@@ -55,6 +56,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: gochat_common::Shutdown,
 ) -> Result<(), Error> {
+    metrics::register();
     let service = EmailServiceServer::new(EmailServiceImpl::new(config, backends));
     gochat_common::grpc::serve(
         listener,

@@ -12,12 +12,12 @@ use std::{
 
 use async_trait::async_trait;
 use gochat_auth::tokens::{Claims, TokenError, TokenVerifier};
+use gochat_common::grpc::TracedChannel;
 use gochat_common::{ReadinessCheck, Shutdown};
 use gochat_proto::auth::v1::{
     GetVerificationKeysRequest, GetVerificationKeysResponse, auth_service_client::AuthServiceClient,
 };
 use tokio::sync::watch;
-use tonic::transport::Channel;
 
 use crate::error::ApiError;
 
@@ -64,13 +64,13 @@ pub(crate) struct Keys {
     last_refresh: Mutex<Option<Instant>>,
     refreshing: AtomicBool,
     generation: watch::Sender<u64>,
-    auth: AuthServiceClient<Channel>,
+    auth: AuthServiceClient<TracedChannel>,
     refresh_interval: Duration,
 }
 
 impl Keys {
     /// No keys yet; `auth` is where they are fetched from.
-    pub(crate) fn new(auth: AuthServiceClient<Channel>, refresh_interval: Duration) -> Self {
+    pub(crate) fn new(auth: AuthServiceClient<TracedChannel>, refresh_interval: Duration) -> Self {
         Self {
             verifier: RwLock::new(None),
             last_refresh: Mutex::new(None),

@@ -12,6 +12,8 @@ mod error;
 mod extract;
 mod keys;
 mod limits;
+mod metrics;
+mod observe;
 mod openapi;
 mod peer_error;
 pub mod rate_limit;
@@ -61,6 +63,7 @@ pub async fn serve(
     mut readiness: Readiness,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
+    metrics::register();
     let state = AppState::new(config, backends, peers, shutdown.clone());
     readiness.extend(state.readiness_checks());
     let loader = state.clone();

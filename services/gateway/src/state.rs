@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use gochat_common::grpc::TracedChannel;
 use gochat_common::{Readiness, ReadinessCheck, Shutdown};
 use gochat_delivery::EventLog;
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
 };
-use tonic::transport::Channel;
 
 use crate::{
     config::Config,
@@ -31,9 +31,9 @@ pub struct Backends {
 #[derive(Clone)]
 pub struct Peers {
     /// Accounts, sessions and verification keys.
-    pub auth: AuthServiceClient<Channel>,
+    pub auth: AuthServiceClient<TracedChannel>,
     /// Conversations and messages.
-    pub chat: ChatServiceClient<Channel>,
+    pub chat: ChatServiceClient<TracedChannel>,
 }
 
 /// Shared state of the API router. Cheap to clone.
@@ -109,11 +109,11 @@ impl AppState {
         self.inner.backends.rate_limits.as_ref()
     }
 
-    pub(crate) fn auth(&self) -> AuthServiceClient<Channel> {
+    pub(crate) fn auth(&self) -> AuthServiceClient<TracedChannel> {
         self.inner.peers.auth.clone()
     }
 
-    pub(crate) fn chat(&self) -> ChatServiceClient<Channel> {
+    pub(crate) fn chat(&self) -> ChatServiceClient<TracedChannel> {
         self.inner.peers.chat.clone()
     }
 

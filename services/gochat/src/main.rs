@@ -10,7 +10,12 @@ mod runner;
 use std::{collections::HashMap, net::SocketAddr};
 
 use clap::Parser;
-use gochat_common::{Shutdown, logging, logging::LogFormat, shutdown::wait_for_signal};
+use gochat_common::{
+    Shutdown,
+    logging::LogFormat,
+    shutdown::wait_for_signal,
+    telemetry::{self, TelemetryConfig},
+};
 
 use crate::{
     cli::{Cli, Command, ServiceArgs},
@@ -24,11 +29,42 @@ fn main() -> anyhow::Result<()> {
         Command::Local(_) => LogFormat::Plain,
         _ => LogFormat::Json,
     };
-    logging::init(cli.log_format.unwrap_or(default_format), &cli.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(cli.command))
+    let config = TelemetryConfig {
+        format: cli.log_format.unwrap_or(default_format),
+        filter: cli.log.clone(),
+        default_service_name: default_service_name(&cli.command),
+    };
+    // The OTLP exporter sends through the runtime: build it inside, and flush it (by
+    // dropping the guard) before the runtime goes away.
+    let guard = {
+        let _inside = runtime.enter();
+        telemetry::init(&config)?
+    };
+    let outcome = runtime.block_on(run(cli.command));
+    drop(guard);
+    outcome
+}
+
+/// `gochat-<target>`: the `service.name` of traces unless `OTEL_SERVICE_NAME` says
+/// otherwise (`gochat-chat-gateway` for `run --targets chat,gateway`).
+fn default_service_name(command: &Command) -> String {
+    let target = match command {
+        Command::Local(_) => "local".to_owned(),
+        Command::Migrate(_) => "migrate".to_owned(),
+        Command::Email(_) => Component::Email.name().to_owned(),
+        Command::Auth(_) => Component::Auth.name().to_owned(),
+        Command::Chat(_) => Component::Chat.name().to_owned(),
+        Command::Gateway(_) => Component::Gateway.name().to_owned(),
+        Command::Run(args) => start_order(&args.targets)
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join("-"),
+    };
+    format!("gochat-{target}")
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
@@ -87,5 +123,21 @@ fn service_plan(targets: &[Component], args: ServiceArgs) -> Plan {
         backends: args.backends,
         tuning: args.tuning,
         announce: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traces_are_named_after_the_target() {
+        let name = |args: &[&str]| default_service_name(&Cli::parse_from(args).command);
+        assert_eq!(name(&["gochat", "auth"]), "gochat-auth");
+        assert_eq!(name(&["gochat", "local"]), "gochat-local");
+        assert_eq!(
+            name(&["gochat", "run", "--targets", "gateway,chat"]),
+            "gochat-chat-gateway"
+        );
     }
 }

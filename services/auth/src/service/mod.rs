@@ -9,6 +9,7 @@ mod verification;
 #[cfg(test)]
 mod tests;
 
+use gochat_common::grpc::TracedChannel;
 use gochat_proto::{
     auth::v1::{
         Account, AccountStatus as WireStatus, CreateAccountRequest, GetAccountRequest,
@@ -20,7 +21,7 @@ use gochat_proto::{
     },
     email::v1::email_service_client::EmailServiceClient,
 };
-use tonic::{Request, Response, Status, transport::Channel};
+use tonic::{Request, Response, Status};
 
 use crate::{
     Config,
@@ -34,7 +35,7 @@ use crate::{
 pub struct AuthServiceImpl {
     config: Config,
     backends: Backends,
-    email: EmailServiceClient<Channel>,
+    email: EmailServiceClient<TracedChannel>,
     passwords: Passwords,
 }
 
@@ -48,7 +49,11 @@ impl std::fmt::Debug for AuthServiceImpl {
 
 impl AuthServiceImpl {
     /// A service answering from `backends`, mailing codes through `email`.
-    pub fn new(config: Config, backends: Backends, email: EmailServiceClient<Channel>) -> Self {
+    pub fn new(
+        config: Config,
+        backends: Backends,
+        email: EmailServiceClient<TracedChannel>,
+    ) -> Self {
         let passwords = Passwords::new(config.max_concurrent_hashes);
         Self {
             config,

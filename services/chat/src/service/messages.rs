@@ -1,6 +1,7 @@
 //! Sending messages (store, publish, mark delivered) and reading history.
 
 use bytes::Bytes;
+use gochat_common::telemetry::{self, propagation};
 use gochat_proto::chat::v1 as proto;
 use prost::Message as _;
 
@@ -71,6 +72,9 @@ impl ChatServiceImpl {
             .store_message(&candidate)
             .await
             .map_err(store_failed)?;
+        if stored.created {
+            crate::metrics::MESSAGES_SENT.inc();
+        }
         if !stored.delivered {
             self.deliver(conversation, &stored.message).await?;
         }
@@ -81,7 +85,8 @@ impl ChatServiceImpl {
     }
 
     /// Publishes `message` to every member's event log (within the publish timeout), then
-    /// records that it was. A publish cut off by the timeout is safe to repeat: clients
+    /// records that it was. The event carries the current W3C trace context, so the push
+    /// on each recipient's gateway can be linked to this send. A publish cut off by the timeout is safe to repeat: clients
     /// dedupe on the message id.
     ///
     /// Failing to record it is only logged: the message is stored and published, so the
@@ -94,7 +99,11 @@ impl ChatServiceImpl {
     ) -> Result<(), ChatError> {
         let event = proto::DeliveryEvent {
             message: Some(convert::message(message)),
-            trace_context: Default::default(),
+            trace_context: if telemetry::enabled() {
+                propagation::current_context_map()
+            } else {
+                Default::default()
+            },
         };
         let payload = Bytes::from(event.encode_to_vec());
         let publish = self.events.publish(&conversation.member_ids, payload);

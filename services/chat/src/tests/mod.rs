@@ -7,3 +7,4 @@ mod errors;
 mod history;
 mod retries;
 mod support;
+mod telemetry;

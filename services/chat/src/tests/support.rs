@@ -8,6 +8,7 @@ use std::sync::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use gochat_common::Shutdown;
+use gochat_common::grpc::TracedChannel;
 use gochat_delivery::{
     DeliveryError, EventId, EventLog, Replay, Subscription, embedded::EmbeddedEventLog,
 };
@@ -16,7 +17,6 @@ use gochat_proto::chat::v1::{
     chat_service_client::ChatServiceClient,
 };
 use prost::Message as _;
-use tonic::transport::Channel;
 
 use crate::{Backends, ChatStore, Config, embedded, serve};
 
@@ -77,7 +77,7 @@ impl EventLog for SwitchableLog {
 
 /// A running chat server and a client for it; dropping it stops the server.
 pub(super) struct Harness {
-    pub(super) client: ChatServiceClient<Channel>,
+    pub(super) client: ChatServiceClient<TracedChannel>,
     pub(super) log: Arc<SwitchableLog>,
     pub(super) store: Arc<dyn ChatStore>,
     pub(super) backends: Backends,

@@ -1,4 +1,8 @@
-//! gRPC plumbing: serving a service with health checking and reflection, and clients.
+//! gRPC plumbing: serving a service with health checking, reflection, tracing and metrics,
+//! and clients whose calls carry the caller's trace context.
+
+mod client;
+mod server;
 
 use std::time::Duration;
 
@@ -6,11 +10,14 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     service::Routes,
-    transport::{Channel, Endpoint, Server},
+    transport::{Endpoint, Server},
 };
 use tonic_health::ServingStatus;
 
 use crate::Shutdown;
+
+pub use client::{InjectTraceContext, TracedChannel};
+pub use server::{Observe, ObserveLayer, code_name};
 
 /// Errors from serving or reaching gRPC.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +35,8 @@ pub enum GrpcError {
 
 /// Serves `routes` on `listener`, adding `grpc.health.v1` (each of `service_names`
 /// reported SERVING) and server reflection for every gochat package, until `shutdown`.
+/// Every call gets a server span (child of the caller's W3C trace context) and is counted
+/// in the `gochat_grpc_server_*` metrics.
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,
@@ -47,6 +56,7 @@ pub async fn serve(
     let routes = routes.add_service(health).add_service(reflection);
     Server::builder()
         .tcp_nodelay(true)
+        .layer(ObserveLayer)
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.wait_owned())
         .await?;
@@ -54,8 +64,9 @@ pub async fn serve(
 }
 
 /// A channel to `address` (`http://host:port`) that connects on first use and reconnects
-/// by itself, so a peer that starts later or restarts needs no restart here.
-pub fn channel(address: &str) -> Result<Channel, GrpcError> {
+/// by itself, so a peer that starts later or restarts needs no restart here. Its calls
+/// carry the current trace context.
+pub fn channel(address: &str) -> Result<TracedChannel, GrpcError> {
     let endpoint = Endpoint::from_shared(address.to_owned())
         .map_err(|_| GrpcError::InvalidAddress(address.to_owned()))?
         .connect_timeout(Duration::from_secs(2))
@@ -63,5 +74,8 @@ pub fn channel(address: &str) -> Result<Channel, GrpcError> {
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true);
-    Ok(endpoint.connect_lazy())
+    Ok(TracedChannel::new(
+        endpoint.connect_lazy(),
+        InjectTraceContext,
+    ))
 }

@@ -1,8 +1,17 @@
-//! Process-wide logging: JSON lines for machines, plain text for a terminal.
+//! Log lines: JSON objects for machines (the default for services), plain text for a
+//! terminal. Both carry the `trace_id` and `span_id` of the current span when traces are
+//! exported, and neither writes the value of a field that names a secret, nor an email
+//! address anywhere (see [`crate::redact`]). [`crate::telemetry::init`] installs them.
+
+mod json;
+mod plain;
+mod visit;
 
 use std::str::FromStr;
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use opentelemetry::trace::TraceContextExt as _;
+use tracing::Subscriber;
+use tracing_subscriber::{Layer, fmt, registry::LookupSpan};
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,20 +35,37 @@ impl FromStr for LogFormat {
     }
 }
 
-/// Installs the global subscriber. `filter` uses `RUST_LOG` syntax (e.g. `info,gochat=debug`).
-/// Calling it twice is harmless: the second call is ignored.
-pub fn init(format: LogFormat, filter: &str) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let _ = match format {
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
-            .try_init(),
-        LogFormat::Plain => registry.with(fmt::layer()).try_init(),
-    };
+/// The layer that writes log lines in `format` to stdout.
+pub(crate) fn layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    match format {
+        LogFormat::Json => fmt::layer()
+            .event_format(json::JsonFormat::default())
+            .fmt_fields(json::JsonFields)
+            .boxed(),
+        LogFormat::Plain => fmt::layer()
+            .with_ansi(false)
+            .event_format(plain::PlainFormat::default())
+            .fmt_fields(plain::PlainFields)
+            .boxed(),
+    }
 }
+
+/// The W3C-formatted trace and span ids of the active OpenTelemetry context, if a traced
+/// span is current (only when traces are exported).
+fn trace_ids() -> Option<(String, String)> {
+    let cx = opentelemetry::Context::current();
+    let span = cx.span();
+    let span_context = span.span_context();
+    span_context.is_valid().then(|| {
+        (
+            span_context.trace_id().to_string(),
+            span_context.span_id().to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,8 @@
 //! Feeding local subscriptions from the user logs: one pipelined XRANGE per round for a
 //! batch of users, each read from the smallest cursor of that user's subscriptions.
 
-use redis::aio::ConnectionManager;
-
 use super::{
-    Failure,
+    Conn, Failure,
     keys::Keys,
     registry::{Pushed, Registry},
     reply,
@@ -18,7 +16,7 @@ const MAX_ROUNDS: usize = 8;
 /// Brings every local subscription of `users` up to date with their logs, reading at most
 /// `page` entries per user and round.
 pub(crate) async fn deliver(
-    conn: &ConnectionManager,
+    conn: &Conn,
     keys: &Keys,
     registry: &Registry,
     users: &[String],

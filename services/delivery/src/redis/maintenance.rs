@@ -7,7 +7,9 @@ use std::{sync::Arc, time::Duration};
 use tokio::time::{Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, Shared, deliver, ms, now_ms};
+use redis::Value;
+
+use super::{Failure, Shared, deliver, keys::GROUP, ms, now_ms};
 
 /// Dead gateways one heartbeat cleans up at most.
 const DEAD_PER_PASS: usize = 16;
@@ -43,7 +45,10 @@ pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
         };
         let work = async {
             match job {
-                Job::Heartbeat => beat(&shared).await,
+                Job::Heartbeat => {
+                    beat(&shared).await?;
+                    sample_pending(&shared).await
+                }
                 Job::Presence => refresh_presence(&shared).await,
                 Job::Sweep => sweep_once(&shared, &mut swept_to).await,
             }
@@ -105,6 +110,37 @@ async fn beat(shared: &Shared) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Sets `gochat_event_queue_pending_entries` to the number of this gateway's inbox
+/// notifications read but not yet acknowledged (XPENDING); 0 while the group is missing.
+async fn sample_pending(shared: &Shared) -> Result<(), Failure> {
+    let Some(me) = shared.gateway_id() else {
+        return Ok(());
+    };
+    let summary: Result<Value, _> = redis::cmd("XPENDING")
+        .arg(shared.keys.inbox(me))
+        .arg(GROUP)
+        .query_async(&mut shared.conn.clone())
+        .await;
+    let pending = match summary {
+        Ok(summary) => pending_count(&summary),
+        Err(e) if e.code() == Some("NOGROUP") => 0,
+        Err(e) => return Err(e.into()),
+    };
+    crate::metrics::QUEUE_PENDING.set(pending);
+    Ok(())
+}
+
+/// The count of an XPENDING summary (`[count, min-id, max-id, consumers]`).
+fn pending_count(summary: &Value) -> i64 {
+    match summary {
+        Value::Array(items) => match items.first() {
+            Some(Value::Int(count)) => *count,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
 /// Removes this gateway's presence for users without local subscriptions, then refreshes
 /// it for every user with one (including any who subscribed again meanwhile).
 async fn refresh_presence(shared: &Shared) -> Result<(), Failure> {
@@ -155,4 +191,22 @@ async fn sweep_once(shared: &Shared, swept_to: &mut Option<String>) -> Result<()
         shared.config.read_batch,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pending_count_is_the_summarys_first_item() {
+        let summary = Value::Array(vec![
+            Value::Int(3),
+            Value::SimpleString("1-0".into()),
+            Value::SimpleString("2-0".into()),
+            Value::Nil,
+        ]);
+        assert_eq!(pending_count(&summary), 3);
+        assert_eq!(pending_count(&Value::Array(vec![])), 0);
+        assert_eq!(pending_count(&Value::Nil), 0);
+    }
 }

@@ -50,6 +50,7 @@ use ::redis::{
 };
 use async_trait::async_trait;
 use bytes::Bytes;
+use gochat_common::db::TracedRedis;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use config::RedisLogConfig;
@@ -83,10 +84,14 @@ impl From<Failure> for DeliveryError {
     }
 }
 
+/// A command connection whose commands are traced and timed (the inbox reader's blocking
+/// reads are not: their time is mostly waiting).
+pub(crate) type Conn = TracedRedis<ConnectionManager>;
+
 /// State shared by the handles and the background tasks.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    conn: ConnectionManager,
+    conn: Conn,
     keys: Keys,
     config: RedisLogConfig,
     registry: Registry,
@@ -150,7 +155,7 @@ impl RedisEventLog {
                 .await
                 .map_err(unavailable)?;
         let shared = Arc::new(Shared {
-            conn,
+            conn: TracedRedis::new(conn),
             keys: Keys::new(&config.prefix),
             registry: Registry::new(config.subscriber_capacity),
             reclaimed: AtomicU64::new(0),

@@ -7,10 +7,10 @@
 //! `max-deleted-entry-id` on Redis 7.0, and that low-water mark is what makes `truncated`
 //! exact.
 
-use redis::{Value, aio::ConnectionManager};
+use redis::Value;
 
 use super::{
-    Failure,
+    Conn, Failure,
     keys::{Keys, PAYLOAD_FIELD, USER_FIELD},
     reply,
 };
@@ -35,7 +35,7 @@ fn trim_end(before_ms: u64) -> Option<String> {
 /// gateways. Fails when an append may not have happened; a failed notification is only
 /// logged, since the sweep heals it.
 pub(crate) async fn publish(
-    conn: &ConnectionManager,
+    conn: &Conn,
     settings: &PublishSettings<'_>,
     users: &[String],
     payload: &[u8],
@@ -118,7 +118,7 @@ pub(crate) async fn publish(
 /// Removes up to `max` entries older than `before_ms` from `user`'s log, advancing its
 /// low-water mark; returns how many went.
 pub(crate) async fn trim(
-    conn: &ConnectionManager,
+    conn: &Conn,
     keys: &Keys,
     user: &str,
     before_ms: u64,

@@ -2,9 +2,9 @@
 //! already trimmed — read together in one MULTI on the user's log, so a trim cannot slip
 //! between them.
 
-use redis::{RedisResult, Value, aio::ConnectionManager};
+use redis::{RedisResult, Value};
 
-use super::{Failure, keys::Keys, reply};
+use super::{Conn, Failure, keys::Keys, reply};
 use crate::{EventId, Replay};
 
 /// The largest id there is: nothing can come after it.
@@ -14,7 +14,7 @@ const LAST_ID: EventId = EventId::new(u64::MAX, u64::MAX);
 /// removed (the stream's `max-deleted-entry-id` is above it). A missing log is empty and
 /// complete.
 pub(crate) async fn replay(
-    conn: &ConnectionManager,
+    conn: &Conn,
     keys: &Keys,
     user: &str,
     after: EventId,

@@ -15,6 +15,7 @@ use crate::{
     code::{generate_code, is_mailable, is_well_formed, normalize_email},
     hash::CodeHash,
     mail::{MailError, Mailer, verification_mail},
+    metrics,
     store::{CodeRecord, CodeStore, StoreError},
 };
 
@@ -78,10 +79,12 @@ impl EmailServiceImpl {
             attempts: 0,
         };
         self.codes.put(&email, &record).await.map_err(store_down)?;
-        self.mailer
+        let sent = self
+            .mailer
             .send(&verification_mail(&email, display_name, &code))
-            .await
-            .map_err(mail_failed)?;
+            .await;
+        metrics::count_mail(&sent);
+        sent.map_err(mail_failed)?;
         tracing::info!("verification code issued");
         Ok(())
     }

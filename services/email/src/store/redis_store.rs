@@ -13,6 +13,7 @@ mod scripts;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use gochat_common::db::TracedRedis;
 use redis::aio::ConnectionManager;
 
 use super::{CodeRecord, CodeStore, StoreError};
@@ -31,7 +32,7 @@ const MAX_RECORD_TTL_MS: u64 = 365 * 24 * 60 * 60 * 1000;
 /// itself, so the store works again once Redis is back without being rebuilt.
 #[derive(Clone)]
 pub struct RedisCodeStore {
-    conn: ConnectionManager,
+    conn: TracedRedis<ConnectionManager>,
     prefix: String,
     grace: Duration,
 }
@@ -41,7 +42,7 @@ impl RedisCodeStore {
     /// test; it should not contain `{` or `}`, which would change the hash tag).
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
         Self {
-            conn,
+            conn: TracedRedis::new(conn),
             prefix: prefix.into(),
             grace: DEFAULT_EXPIRED_GRACE,
         }

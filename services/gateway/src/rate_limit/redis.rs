@@ -5,6 +5,7 @@
 use std::{sync::LazyLock, time::Duration};
 
 use async_trait::async_trait;
+use gochat_common::db::TracedRedis;
 use redis::{Script, aio::ConnectionManager};
 
 use super::{RateDecision, RateLimitError, RateLimitStore};
@@ -30,7 +31,7 @@ static HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(HIT));
 /// itself, so the store works again once Redis is back without being rebuilt.
 #[derive(Clone)]
 pub struct RedisRateLimitStore {
-    conn: ConnectionManager,
+    conn: TracedRedis<ConnectionManager>,
     prefix: String,
 }
 
@@ -39,7 +40,7 @@ impl RedisRateLimitStore {
     /// test; it should not contain `{` or `}`, which would change the hash tag).
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
         Self {
-            conn,
+            conn: TracedRedis::new(conn),
             prefix: prefix.into(),
         }
     }

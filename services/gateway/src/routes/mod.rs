@@ -8,7 +8,7 @@ use axum::{
 
 use crate::{
     error::{ApiError, ErrorCode},
-    openapi,
+    observe, openapi,
     state::AppState,
     ws,
 };
@@ -50,12 +50,14 @@ pub(crate) fn api_routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Adds the JSON answers for unknown routes (404) and wrong methods (405) to `router`;
-/// applied last so that merged routes get them too.
+/// Adds the JSON answers for unknown routes (404) and wrong methods (405) and the
+/// per-request span and metrics to `router`; applied last so that merged routes get them
+/// too.
 pub(crate) fn finish(router: Router) -> Router {
     router
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(observe::http))
 }
 
 async fn not_found() -> ApiError {

@@ -7,6 +7,7 @@ mod authn;
 mod fake_log;
 mod fake_peers;
 mod happy_paths;
+mod observability;
 mod openapi_doc;
 mod rate_limits;
 mod serve;

@@ -53,8 +53,22 @@ async fn serves_api_and_ops_on_one_port_and_is_unready_without_keys() {
     assert!(body.contains("verification keys loaded"), "{body}");
     let (status, body) = http(addr, "GET", "/metrics").await;
     assert_eq!(status, 200, "{body}");
+    assert!(body.contains("gochat_ws_open_sockets"), "{body}");
+    assert!(
+        body.contains("gochat_messages_delivered_total{source=\"live\"}"),
+        "registered before the first delivery: {body}"
+    );
     let (status, body) = http(addr, "GET", "/api/v1/me").await;
     assert_eq!(status, 401, "{body}");
+    let (_, metrics) = http(addr, "GET", "/metrics").await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("gochat_http_requests_total{")
+                && l.contains("route=\"/api/v1/me\"")
+                && l.contains("status=\"401\"")),
+        "{metrics}"
+    );
     let (status, body) = http(addr, "GET", "/nowhere").await;
     assert_eq!(status, 404);
     assert!(body.contains("\"not_found\""), "{body}");

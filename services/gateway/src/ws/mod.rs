@@ -21,6 +21,7 @@ use crate::{
 
 mod outbox;
 pub mod protocol;
+mod push;
 mod replay;
 mod session;
 

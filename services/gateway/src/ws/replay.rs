@@ -2,12 +2,18 @@
 //! no longer reaches back that far, the message history since then followed by the whole
 //! retained log (the client dedupes on `message.id`).
 
-use axum::extract::ws::Message as WsMessage;
-use gochat_delivery::{DeliveryError, Event, EventId};
-use gochat_proto::chat::v1::{DeliveryEvent, ListMessagesSinceRequest, Message};
-use prost::Message as _;
+use gochat_delivery::{DeliveryError, EventId};
+use gochat_proto::chat::v1::ListMessagesSinceRequest;
+use tracing::Instrument as _;
 
-use crate::{error::ApiError, state::AppState, ws::outbox::Outbox, ws::protocol::ServerFrame};
+use crate::{
+    error::ApiError,
+    state::AppState,
+    ws::{
+        outbox::Outbox,
+        push::{Push, Source},
+    },
+};
 
 /// Messages asked from chat per history page.
 const HISTORY_PAGE: u32 = 500;
@@ -24,32 +30,6 @@ pub enum ReplayError {
     /// The socket went away.
     #[error("socket closed during replay")]
     Closed,
-}
-
-/// The `message` frame for a log event, or `None` (logged) when its payload is unusable.
-pub fn event_frame(event: &Event) -> Option<WsMessage> {
-    match DeliveryEvent::decode(event.payload.as_ref()) {
-        Ok(DeliveryEvent {
-            message: Some(message),
-            ..
-        }) => Some(message_frame(event.id.to_string(), message)),
-        Ok(_) => {
-            tracing::warn!(event_id = %event.id, "delivery event without a message; skipped");
-            None
-        }
-        Err(e) => {
-            tracing::warn!(event_id = %event.id, error = %e, "undecodable delivery event; skipped");
-            None
-        }
-    }
-}
-
-fn message_frame(event_id: String, message: Message) -> WsMessage {
-    let frame = ServerFrame::Message {
-        event_id,
-        message: message.into(),
-    };
-    WsMessage::text(frame.to_text())
 }
 
 /// Replays `user`'s events after `since` into `outbox`, pacing with the queue. Returns the
@@ -77,10 +57,12 @@ pub async fn replay(
         for event in replay.events {
             cursor = event.id;
             last = Some(event.id);
-            if let Some(frame) = event_frame(&event)
-                && !outbox.push_wait(frame).await
-            {
-                return Err(ReplayError::Closed);
+            if let Some(push) = Push::decode(&event) {
+                let span = push.span(Source::Replay);
+                if !outbox.push_wait(push.frame.clone()).instrument(span).await {
+                    return Err(ReplayError::Closed);
+                }
+                push.delivered(Source::Replay);
             }
         }
         if count < page {
@@ -118,9 +100,11 @@ async fn send_history(
             .unwrap_or(since_ms);
         for message in messages {
             let id = format!("{}-0", message.sent_at_ms);
-            if !outbox.push_wait(message_frame(id, message)).await {
+            let push = Push::new(id, message, Default::default());
+            if !outbox.push_wait(push.frame.clone()).await {
                 return Err(ReplayError::Closed);
             }
+            push.delivered(Source::History);
         }
         if count < HISTORY_PAGE as usize {
             return Ok(());

@@ -11,12 +11,14 @@ use futures::{StreamExt, stream::SplitStream};
 use gochat_delivery::{Event, EventId, Subscription};
 use gochat_proto::chat::v1::SendMessageRequest;
 use tokio::sync::Semaphore;
+use tracing::Instrument as _;
 
 use crate::{
     dto::required_message,
     error::ApiError,
     keys::Identity,
     limits::check_send,
+    metrics::OpenSocket,
     state::AppState,
     ws::{
         outbox::{
@@ -24,7 +26,8 @@ use crate::{
             run_writer,
         },
         protocol::{ClientFrame, ClientSendFrame, ServerFrame, parse_client_frame},
-        replay::{ReplayError, event_frame, replay},
+        push::{Push, Source},
+        replay::{ReplayError, replay},
     },
 };
 
@@ -33,6 +36,7 @@ const MAX_SENDS_IN_FLIGHT: usize = 32;
 
 /// Runs the socket of `identity` until it ends, resuming after `since` if given.
 pub async fn run(socket: WebSocket, state: AppState, identity: Identity, since: Option<EventId>) {
+    let _open = OpenSocket::open();
     let (sink, stream) = socket.split();
     let (outbox, writer_input) = Outbox::new(state.config().ws_queue_frames);
     let writer = tokio::spawn(run_writer(sink, writer_input));
@@ -151,10 +155,16 @@ impl Session {
             return true;
         }
         *last_sent = Some(event.id);
-        match event_frame(&event) {
-            Some(frame) => self.outbox.push(frame),
-            None => true,
+        let Some(push) = Push::decode(&event) else {
+            return true;
+        };
+        let pushed = push
+            .span(Source::Live)
+            .in_scope(|| self.outbox.push(push.frame.clone()));
+        if pushed {
+            push.delivered(Source::Live);
         }
+        pushed
     }
 
     /// Handles one client frame; false when the socket should end.
@@ -190,7 +200,12 @@ impl Session {
         let state = self.state.clone();
         let outbox = self.outbox.clone();
         let sender = self.identity.account_id.clone();
-        tokio::spawn(async move {
+        let span = tracing::info_span!(
+            "gochat.ws.send",
+            otel.kind = "server",
+            network.protocol.name = "websocket",
+        );
+        let work = async move {
             let client_msg_id = send.client_msg_id.clone();
             let frame = match send_message(&state, sender, send).await {
                 Ok(message) => ServerFrame::Ack {
@@ -201,7 +216,8 @@ impl Session {
             };
             outbox.push(WsMessage::text(frame.to_text()));
             drop(permit);
-        });
+        };
+        tokio::spawn(work.instrument(span));
         true
     }
 }

@@ -5,6 +5,7 @@ mod flow;
 mod reads;
 mod verification;
 
+use gochat_common::grpc::TracedChannel;
 use gochat_common::{Shutdown, grpc, status::api_error_code};
 use gochat_proto::{
     auth::v1::{
@@ -16,7 +17,7 @@ use gochat_proto::{
     },
 };
 use tokio::net::TcpListener;
-use tonic::{Code, Status, service::Routes, transport::Channel};
+use tonic::{Code, Status, service::Routes};
 
 use email_double::FakeEmail;
 
@@ -24,7 +25,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// Auth and the email double running until dropped.
 struct Harness {
-    auth: AuthServiceClient<Channel>,
+    auth: AuthServiceClient<TracedChannel>,
     email: FakeEmail,
     shutdown: Shutdown,
     _dir: tempfile::TempDir,

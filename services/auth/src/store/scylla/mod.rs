@@ -67,8 +67,7 @@ impl ScyllaStore {
         statement: &PreparedStatement,
         values: impl SerializeRow,
     ) -> Result<QueryResult, StoreError> {
-        self.session
-            .execute_unpaged(statement, values)
+        gochat_cql::execute_unpaged(&self.session, statement, values)
             .await
             .map_err(unavailable)
     }

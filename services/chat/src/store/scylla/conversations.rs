@@ -134,7 +134,8 @@ impl ScyllaChatStore {
             .member_ids
             .iter()
             .map(|member| {
-                self.session.execute_unpaged(
+                gochat_cql::execute_unpaged(
+                    &self.session,
                     &self.statements.insert_membership,
                     (
                         member.as_str(),
@@ -165,17 +166,19 @@ impl ScyllaChatStore {
 
     /// The rows of the user's list, most recently active first.
     pub(super) async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
-        let pager = self
-            .session
-            .execute_iter(self.statements.select_memberships.clone(), (user_id,))
-            .await
-            .map_err(unavailable)?;
-        let mut rows: Vec<Membership> = pager
-            .rows_stream::<Membership>()
-            .map_err(super::corrupt)?
-            .map_err(unavailable)
-            .try_collect()
-            .await?;
+        let statement = &self.statements.select_memberships;
+        let mut rows: Vec<Membership> = gochat_cql::observed(statement, async {
+            self.session
+                .execute_iter(statement.clone(), (user_id,))
+                .await
+                .map_err(unavailable)?
+                .rows_stream::<Membership>()
+                .map_err(super::corrupt)?
+                .map_err(unavailable)
+                .try_collect()
+                .await
+        })
+        .await?;
         rows.sort_by(|a, b| recency(b).cmp(&recency(a)));
         Ok(rows)
     }

@@ -38,16 +38,16 @@ impl ScyllaChatStore {
         }
         let top = before.map_or(i32::MAX, keys::bucket_of);
         let bound = before.and_then(keys::upper_bound);
-        let mut buckets = self
-            .session
-            .execute_iter(
-                self.statements.select_buckets_down.clone(),
-                (conversation_id, top),
-            )
-            .await
-            .map_err(unavailable)?
-            .rows_stream::<(i32,)>()
-            .map_err(corrupt)?;
+        let statement = &self.statements.select_buckets_down;
+        let mut buckets = gochat_cql::observed(
+            statement,
+            self.session
+                .execute_iter(statement.clone(), (conversation_id, top)),
+        )
+        .await
+        .map_err(unavailable)?
+        .rows_stream::<(i32,)>()
+        .map_err(corrupt)?;
         while let Some((bucket,)) = buckets.try_next().await.map_err(unavailable)? {
             let want = remaining(limit, found.len());
             let page: Vec<rows::MessageRow> = match bound {
@@ -112,13 +112,15 @@ impl ScyllaChatStore {
     ) -> Result<Vec<Message>, StoreError> {
         let mut found = Vec::new();
         let from = (conversation_id, keys::bucket_of(first));
-        let mut buckets = self
-            .session
-            .execute_iter(self.statements.select_buckets_up.clone(), from)
-            .await
-            .map_err(unavailable)?
-            .rows_stream::<(i32,)>()
-            .map_err(corrupt)?;
+        let statement = &self.statements.select_buckets_up;
+        let mut buckets = gochat_cql::observed(
+            statement,
+            self.session.execute_iter(statement.clone(), from),
+        )
+        .await
+        .map_err(unavailable)?
+        .rows_stream::<(i32,)>()
+        .map_err(corrupt)?;
         while let Some((bucket,)) = buckets.try_next().await.map_err(unavailable)? {
             let values = (
                 conversation_id,

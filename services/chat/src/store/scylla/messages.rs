@@ -13,9 +13,7 @@ impl ScyllaChatStore {
         statement: &PreparedStatement,
         values: impl SerializeRow,
     ) -> Result<Outcome, StoreError> {
-        let result = self
-            .session
-            .execute_unpaged(statement, values)
+        let result = gochat_cql::execute_unpaged(&self.session, statement, values)
             .await
             .map_err(unavailable)?;
         Outcome::read(result)
@@ -92,16 +90,19 @@ impl ScyllaChatStore {
             .member_ids
             .iter()
             .map(|member| {
-                self.session.execute_unpaged(
+                gochat_cql::execute_unpaged(
+                    &self.session,
                     &self.statements.touch_membership,
                     (timestamp, activity_ms, id, member.as_str(), conversation_id),
                 )
             })
             .collect();
-        let bucket_write = self
-            .session
-            .execute_unpaged(&self.statements.insert_bucket, (conversation_id, bucket))
-            .map_err(unavailable);
+        let bucket_write = gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.insert_bucket,
+            (conversation_id, bucket),
+        )
+        .map_err(unavailable);
         futures::try_join!(bucket_write, run_all(member_writes))?;
         let values = (
             conversation_id,
@@ -111,8 +112,7 @@ impl ScyllaChatStore {
             message.body.as_str(),
             message.client_msg_id.as_str(),
         );
-        self.session
-            .execute_unpaged(&self.statements.insert_message, values)
+        gochat_cql::execute_unpaged(&self.session, &self.statements.insert_message, values)
             .await
             .map_err(unavailable)?;
         Ok(())

@@ -117,10 +117,13 @@ impl ChatStore for ScyllaChatStore {
         message_id: MessageId,
     ) -> Result<(), StoreError> {
         let id = keys::stored_id(message_id)?;
-        self.session
-            .execute_unpaged(&self.statements.insert_delivery, (conversation_id, id))
-            .await
-            .map_err(unavailable)?;
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.insert_delivery,
+            (conversation_id, id),
+        )
+        .await
+        .map_err(unavailable)?;
         Ok(())
     }
 
@@ -143,8 +146,7 @@ impl ChatStore for ScyllaChatStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.session
-            .execute_unpaged(&self.statements.ping, ())
+        gochat_cql::execute_unpaged(&self.session, &self.statements.ping, ())
             .await
             .map_err(unavailable)?;
         Ok(())

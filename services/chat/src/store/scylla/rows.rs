@@ -17,8 +17,7 @@ pub(super) async fn select<R>(
 where
     R: for<'frame> DeserializeRow<'frame, 'frame>,
 {
-    let result = session
-        .execute_unpaged(statement, values)
+    let result = gochat_cql::execute_unpaged(session, statement, values)
         .await
         .map_err(unavailable)?;
     let rows = result.into_rows_result().map_err(corrupt)?;

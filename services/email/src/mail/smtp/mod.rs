@@ -16,6 +16,8 @@ use lettre::{
     },
 };
 
+use tracing::{Instrument as _, field::Empty};
+
 use super::{MailError, Mailer, OutgoingMail, outbox::domain_of};
 use outcome::{Failure, classify};
 
@@ -30,6 +32,8 @@ pub struct SmtpMailer {
     from: Mailbox,
     message_id_domain: String,
     server: String,
+    host: String,
+    port: u16,
     retry: RetryPolicy,
     attempt_timeout: std::time::Duration,
 }
@@ -79,6 +83,8 @@ impl SmtpMailer {
             message_id_domain: domain_of(&config.from),
             from,
             server: format!("{host}:{}", config.port),
+            host: host.to_owned(),
+            port: config.port,
             retry: config.retry,
             attempt_timeout: config.attempt_timeout,
         })
@@ -109,12 +115,49 @@ fn tls_parameters(host: &str) -> Result<TlsParameters, SmtpConfigError> {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
+    /// Sends inside an `smtp.send` client span (`server.address`, `server.port`, the
+    /// number of tries); the recipient and the content are not recorded.
     async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        let span = tracing::info_span!(
+            "smtp.send",
+            otel.kind = "client",
+            otel.status_code = Empty,
+            network.protocol.name = "smtp",
+            server.address = %self.host,
+            server.port = i64::from(self.port),
+            smtp.attempts = Empty,
+        );
+        let result = self.send_with_retries(mail).instrument(span.clone()).await;
+        if result.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
+        result
+    }
+
+    async fn ping(&self) -> Result<(), MailError> {
+        let unavailable = |why: String| MailError::Unavailable(format!("{}: {why}", self.server));
+        match tokio::time::timeout(self.attempt_timeout, self.transport.test_connection()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(unavailable("NOOP was not answered".into())),
+            Ok(Err(e)) => Err(unavailable(e.to_string())),
+            Err(_) => Err(unavailable(format!(
+                "no answer within {:?}",
+                self.attempt_timeout
+            ))),
+        }
+    }
+}
+
+impl SmtpMailer {
+    /// Tries the send up to the retry policy's attempts, backing off between transient
+    /// failures; notes the tries on the current span.
+    async fn send_with_retries(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         let message = message::build(&self.from, mail, &self.message_id_domain)?;
         let (envelope, raw) = (message.envelope().clone(), message.formatted());
         let attempts = self.retry.attempts.max(1);
         let mut attempt = 1;
         loop {
+            tracing::Span::current().record("smtp.attempts", i64::from(attempt));
             match self.attempt(&envelope, &raw).await {
                 Ok(()) => {
                     tracing::debug!(server = %self.server, attempt, "mail accepted by SMTP");
@@ -134,19 +177,6 @@ impl Mailer for SmtpMailer {
                     attempt += 1;
                 }
             }
-        }
-    }
-
-    async fn ping(&self) -> Result<(), MailError> {
-        let unavailable = |why: String| MailError::Unavailable(format!("{}: {why}", self.server));
-        match tokio::time::timeout(self.attempt_timeout, self.transport.test_connection()).await {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(unavailable("NOOP was not answered".into())),
-            Ok(Err(e)) => Err(unavailable(e.to_string())),
-            Err(_) => Err(unavailable(format!(
-                "no answer within {:?}",
-                self.attempt_timeout
-            ))),
         }
     }
 }

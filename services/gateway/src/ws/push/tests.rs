@@ -1,0 +1,101 @@
+use bytes::Bytes;
+use gochat_common::telemetry::{propagation, testing::SpanCapture};
+use gochat_delivery::EventId;
+use opentelemetry::trace::{SpanId, TraceContextExt as _};
+
+use super::*;
+
+fn event_with(trace_context: HashMap<String, String>, sent_at_ms: i64) -> Event {
+    let message = Message {
+        id: "m1".into(),
+        conversation_id: "c1".into(),
+        sender_id: "u1".into(),
+        body: "hi".into(),
+        client_msg_id: "k1".into(),
+        sent_at_ms,
+    };
+    let payload = DeliveryEvent {
+        message: Some(message),
+        trace_context,
+    };
+    Event {
+        id: EventId::new(5, 0),
+        payload: Bytes::from(payload.encode_to_vec()),
+    }
+}
+
+#[test]
+fn a_live_push_is_linked_to_the_send_and_measured() {
+    let capture = SpanCapture::new();
+    tracing::subscriber::with_default(capture.subscriber(), || {
+        let send = tracing::info_span!("gochat.test.send");
+        let (carried, sender) = send.in_scope(|| {
+            let sender = propagation::current_context().span().span_context().clone();
+            (propagation::current_context_map(), sender)
+        });
+        let sent_at_ms = gochat_common::clock::now_ms() - 1_500;
+        let push = Push::decode(&event_with(carried, sent_at_ms)).expect("a message event");
+
+        let delivered = DELIVERED.with_label_values(&["live"]).get();
+        let (lags, lag_sum) = (
+            DELIVERY_LAG.get_sample_count(),
+            DELIVERY_LAG.get_sample_sum(),
+        );
+        push.span(Source::Live).in_scope(|| {});
+        push.delivered(Source::Live);
+        assert!(DELIVERED.with_label_values(&["live"]).get() > delivered);
+        assert!(DELIVERY_LAG.get_sample_count() > lags);
+        assert!(
+            DELIVERY_LAG.get_sample_sum() - lag_sum >= 1.4,
+            "the lag is about 1.5 s"
+        );
+
+        let pushed = capture.span("gochat.ws.push").expect("a push span");
+        assert_eq!(pushed.links.len(), 1, "linked to the send");
+        let link = &pushed.links[0].span_context;
+        assert_eq!(link.trace_id(), sender.trace_id());
+        assert_eq!(link.span_id(), sender.span_id());
+        assert_eq!(
+            pushed.parent_span_id,
+            SpanId::INVALID,
+            "not a child of the send"
+        );
+        assert_ne!(pushed.span_context.trace_id(), sender.trace_id());
+        let source = pushed
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "gochat.delivery.source")
+            .map(|kv| kv.value.as_str().into_owned());
+        assert_eq!(source.as_deref(), Some("live"));
+    });
+}
+
+#[test]
+fn an_event_without_trace_context_pushes_unlinked_and_replays_record_no_lag() {
+    let capture = SpanCapture::new();
+    tracing::subscriber::with_default(capture.subscriber(), || {
+        let push = Push::decode(&event_with(HashMap::new(), 1)).unwrap();
+        let lags = DELIVERY_LAG.get_sample_count();
+        let replayed = DELIVERED.with_label_values(&["replay"]).get();
+        push.span(Source::Replay).in_scope(|| {});
+        push.delivered(Source::Replay);
+        assert!(DELIVERED.with_label_values(&["replay"]).get() > replayed);
+        assert!(DELIVERY_LAG.get_sample_count() >= lags);
+        let pushed = capture.span("gochat.ws.push").unwrap();
+        assert!(pushed.links.is_empty());
+    });
+}
+
+#[test]
+fn unusable_payloads_are_skipped() {
+    let garbage = Event {
+        id: EventId::new(1, 0),
+        payload: Bytes::from_static(b"\xff\xff\xff"),
+    };
+    assert!(Push::decode(&garbage).is_none());
+    let empty = Event {
+        id: EventId::new(1, 0),
+        payload: Bytes::from(DeliveryEvent::default().encode_to_vec()),
+    };
+    assert!(Push::decode(&empty).is_none());
+}
