@@ -75,3 +75,26 @@ pub trait EventLog: Send + Sync + 'static {
     /// Answers when the backend is reachable (for readiness).
     async fn ping(&self) -> Result<(), DeliveryError>;
 }
+
+/// `recipients` without repeats, in first-seen order, so each user gets an event once
+/// whichever implementation publishes.
+pub(crate) fn distinct_recipients(recipients: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(recipients.len());
+    recipients
+        .iter()
+        .filter(|user| seen.insert(user.as_str()))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_recipients;
+
+    #[test]
+    fn recipients_are_deduplicated_in_order() {
+        let users: Vec<String> = ["b", "a", "b", "c", "a"].map(str::to_owned).into();
+        assert_eq!(distinct_recipients(&users), ["b", "a", "c"]);
+        assert!(distinct_recipients(&[]).is_empty());
+    }
+}

@@ -27,7 +27,6 @@ mod store;
 mod tests;
 
 use std::{
-    collections::HashSet,
     path::Path,
     sync::{
         Arc, Mutex,
@@ -175,20 +174,10 @@ where
         .map_err(|e| DeliveryError::Unavailable(format!("event log task failed: {e}")))?
 }
 
-/// `recipients` without repeats, in first-seen order: each user gets an event once.
-fn distinct(recipients: &[String]) -> Vec<String> {
-    let mut seen = HashSet::with_capacity(recipients.len());
-    recipients
-        .iter()
-        .filter(|user| seen.insert(user.as_str()))
-        .cloned()
-        .collect()
-}
-
 #[async_trait]
 impl EventLog for EmbeddedEventLog {
     async fn publish(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
-        let users = distinct(recipients);
+        let users = crate::log::distinct_recipients(recipients);
         if users.is_empty() {
             return Ok(());
         }

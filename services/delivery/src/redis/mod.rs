@@ -36,7 +36,6 @@ mod reply;
 mod subscribe;
 
 use std::{
-    collections::HashSet,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -209,20 +208,10 @@ impl RedisEventLog {
     }
 }
 
-/// `recipients` without repeats, in first-seen order: each user gets an event once.
-fn distinct(recipients: &[String]) -> Vec<String> {
-    let mut seen = HashSet::with_capacity(recipients.len());
-    recipients
-        .iter()
-        .filter(|user| seen.insert(user.as_str()))
-        .cloned()
-        .collect()
-}
-
 #[async_trait]
 impl EventLog for RedisEventLog {
     async fn publish(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
-        let users = distinct(recipients);
+        let users = crate::log::distinct_recipients(recipients);
         if users.is_empty() {
             return Ok(());
         }
@@ -257,17 +246,5 @@ impl EventLog for RedisEventLog {
             .await
             .map(drop)
             .map_err(unavailable)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::distinct;
-
-    #[test]
-    fn recipients_are_deduplicated_in_order() {
-        let users: Vec<String> = ["b", "a", "b", "c", "a"].map(str::to_owned).into();
-        assert_eq!(distinct(&users), ["b", "a", "c"]);
-        assert!(distinct(&[]).is_empty());
     }
 }
