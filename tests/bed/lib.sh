@@ -10,6 +10,11 @@ GOCHAT_CACHE=${GOCHAT_CACHE:-${HOME:-/root}/.cache/gochat}
 # Newest 5.0.x of org.apache.cassandra:cassandra-all on Maven Central when this was written.
 CASSANDRA_VERSION=${GOCHAT_CASSANDRA_VERSION:-5.0.9}
 CASSANDRA_HOME_DIR=$GOCHAT_CACHE/cassandra-$CASSANDRA_VERSION
+# The OpenTelemetry Collector the system tests build (tests/bed/otelcol): the collector builder,
+# core and contrib modules share this version; the confmap providers carry the matching 1.x.
+OTELCOL_VERSION=${GOCHAT_OTELCOL_VERSION:-0.162.0}
+OTELCOL_PROVIDER_VERSION=${GOCHAT_OTELCOL_PROVIDER_VERSION:-1.68.0}
+OTELCOL_HOME_DIR=$GOCHAT_CACHE/otelcol-$OTELCOL_VERSION
 # Seconds a server may take to become ready before `up` gives up.
 BED_TIMEOUT=${GOCHAT_BED_TIMEOUT:-180}
 # Seconds a server may take to exit on SIGTERM before it gets SIGKILL.

@@ -71,6 +71,17 @@ pub struct Cluster {
 impl Cluster {
     /// Starts a cluster on a fresh temporary state dir and waits until it is ready.
     pub async fn up() -> Result<Self, HarnessError> {
+        Self::start_cluster(false).await
+    }
+
+    /// [`Cluster::up`] with the observability opt-in (`cluster up --observability`): an
+    /// OpenTelemetry Collector writing `TRACES_FILE`, Prometheus at `PROMETHEUS_URL` scraping
+    /// every gochat process, and `OTEL_*` variables given to every gochat process.
+    pub async fn up_observed() -> Result<Self, HarnessError> {
+        Self::start_cluster(true).await
+    }
+
+    async fn start_cluster(observability: bool) -> Result<Self, HarnessError> {
         let bin = binary::locate()?;
         let dir = tempfile::Builder::new()
             .prefix("gochat-system-")
@@ -86,11 +97,24 @@ impl Cluster {
             is_down: false,
         };
         let started = Instant::now();
-        let stdout = cluster.run(&["up"], UP_TIMEOUT).await?;
+        let up: &[&str] = if observability {
+            &["up", "--observability"]
+        } else {
+            &["up"]
+        };
+        let stdout = cluster.run(up, UP_TIMEOUT).await?;
         eprintln!("CLUSTER up took {:.1}s", started.elapsed().as_secs_f64());
         cluster.values = parse_values(&stdout);
-        for key in ["GATEWAY_URLS", "MAIL_DIR", "OPS_URLS"] {
-            if !cluster.values.contains_key(key) {
+        let observed: &[&str] = if observability {
+            &["TRACES_FILE", "PROMETHEUS_URL"]
+        } else {
+            &[]
+        };
+        for key in ["GATEWAY_URLS", "MAIL_DIR", "OPS_URLS"]
+            .iter()
+            .chain(observed)
+        {
+            if !cluster.values.contains_key(*key) {
                 return Err(HarnessError::Unexpected(format!(
                     "cluster up printed no {key}= line; its output:\n{stdout}"
                 )));
@@ -120,6 +144,11 @@ impl Cluster {
     /// The SMTP sink's Maildir (`MAIL_DIR`).
     pub fn maildir(&self) -> PathBuf {
         PathBuf::from(self.value("MAIL_DIR").unwrap_or_default())
+    }
+
+    /// The collector's span file (`TRACES_FILE`; only with [`Cluster::up_observed`]).
+    pub fn traces_file(&self) -> Option<PathBuf> {
+        self.value("TRACES_FILE").map(PathBuf::from)
     }
 
     /// Any `KEY=VALUE` line `cluster up` printed.
@@ -204,7 +233,7 @@ impl Cluster {
     }
 
     /// `OPS_URLS` as name → base URL.
-    fn ops_urls(&self) -> BTreeMap<String, String> {
+    pub fn ops_urls(&self) -> BTreeMap<String, String> {
         self.list("OPS_URLS")
             .into_iter()
             .filter_map(|pair| {

@@ -14,7 +14,9 @@ mod local;
 mod logfile;
 pub mod mail;
 pub mod order;
+pub mod prometheus;
 pub mod servers;
+pub mod traces;
 pub mod traffic;
 pub mod ws;
 

@@ -3,6 +3,8 @@
 //! `tests/system/cluster`, one cluster per test. The whole API across two gateways, then
 //! faults while messages flow; each fault test prints
 //! `FAULT <name>: sent=N received=N lost=N duplicated=N` and fails if anything is lost.
+//! The `observability` tests start the cluster with `--observability` (an OpenTelemetry
+//! Collector and Prometheus beside it) and check traces and metrics with those real tools.
 //!
 //! Tests take turns (a cluster holds a GiB); run them as the system tier does:
 //! `cargo build -p gochat && cargo test -p gochat-tests --test system -- --test-threads=1 --nocapture`.
@@ -13,6 +15,8 @@ mod chat_restart;
 mod cql_outage;
 #[path = "system/gateway_kill.rs"]
 mod gateway_kill;
+#[path = "system/observability.rs"]
+mod observability;
 #[path = "system/redis_restart.rs"]
 mod redis_restart;
 #[path = "system/scenario.rs"]

@@ -32,6 +32,15 @@ pub async fn cluster() -> (MutexGuard<'static, ()>, Cluster) {
     }
 }
 
+/// [`cluster`] with the observability opt-in: a collector and Prometheus run beside it.
+pub async fn observed_cluster() -> (MutexGuard<'static, ()>, Cluster) {
+    let turn = SERIAL.lock().await;
+    match Cluster::up_observed().await {
+        Ok(cluster) => (turn, cluster),
+        Err(e) => panic!("cluster up --observability: {e}"),
+    }
+}
+
 /// Fails the test with the harness error, if any (the cluster prints its logs on the way out).
 #[track_caller]
 pub fn finish(result: Result<(), HarnessError>) {
