@@ -4,6 +4,7 @@
 use std::{path::Path, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
+use gochat::node_lease::NodeLeases;
 use gochat_common::Shutdown;
 use gochat_cql::{CqlConfig, scylla::client::session::Session};
 use gochat_delivery::EventLog;
@@ -177,6 +178,12 @@ impl Connections {
         }
     }
 
+    /// Chat's node id leases (`--node-id auto`), when Redis is configured.
+    pub fn node_leases(&self) -> Option<NodeLeases> {
+        let conn = self.redis.as_ref()?;
+        Some(NodeLeases::new(conn.clone(), &self.args.redis_prefix))
+    }
+
     /// The gateway's rate-limit counters.
     pub fn rate_limits(&self) -> Arc<dyn gochat_gateway::rate_limit::RateLimitStore> {
         match &self.redis {
@@ -249,7 +256,11 @@ fn credentials_from(
 }
 
 /// Calls `connect` until it succeeds, backing off from 200 ms to 5 s, or until shutdown.
-async fn retry<T, E, F, Fut>(what: &str, shutdown: &Shutdown, mut connect: F) -> anyhow::Result<T>
+pub(crate) async fn retry<T, E, F, Fut>(
+    what: &str,
+    shutdown: &Shutdown,
+    mut connect: F,
+) -> anyhow::Result<T>
 where
     E: std::fmt::Display,
     F: FnMut() -> Fut,

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 use gochat_common::logging::LogFormat;
 
-use crate::component::Component;
+use crate::{component::Component, node_id::NodeIdSetting};
 
 /// gochat: a self-hosted live chat backend.
 #[derive(Debug, Parser)]
@@ -232,9 +232,11 @@ pub struct TuningArgs {
     )]
     pub mail_from: String,
 
-    /// Chat: node id (0..1023) that keeps message ids unique across chat replicas.
-    #[arg(long, env = "GOCHAT_NODE_ID", default_value_t = 0)]
-    pub node_id: u16,
+    /// Chat: node id in message ids, unique per chat replica running at the same time: a
+    /// number in 0..=1023, or `auto` to lease a free one through Redis (needs --redis-url;
+    /// renewed while chat runs, released at shutdown; chat stops if the lease is lost).
+    #[arg(long, env = "GOCHAT_NODE_ID", default_value = "0")]
+    pub node_id: NodeIdSetting,
 
     /// Gateway: messages one account may send per second (at least 20).
     #[arg(long, env = "GOCHAT_SEND_RATE_PER_SECOND", default_value_t = 50)]

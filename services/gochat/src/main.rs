@@ -5,6 +5,7 @@ mod backends;
 mod cli;
 mod component;
 mod migrate;
+mod node_id;
 mod runner;
 
 use std::{collections::HashMap, net::SocketAddr};

@@ -21,6 +21,7 @@ use crate::{
     backends::Connections,
     cli::{BackendArgs, TuningArgs},
     component::Component,
+    node_id,
 };
 
 /// Everything needed to start some components in this process.
@@ -48,6 +49,9 @@ pub struct Plan {
 
 /// Runs the plan until `shutdown` fires or a component stops, then drains.
 pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
+    if plan.components.contains(&Component::Chat) {
+        node_id::check(plan.tuning.node_id, &plan.backends)?;
+    }
     std::fs::create_dir_all(&plan.data_dir)
         .with_context(|| format!("creating data dir {}", plan.data_dir.display()))?;
     let gateway_id = plan.backends.gateway_id.clone();
@@ -117,19 +121,20 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
                 });
             }
             Component::Chat => {
+                let (node_id, lease) = node_id::resolve(t.node_id, &connections, &shutdown).await?;
                 let backends = gochat_chat::Backends {
                     store: connections.chat_store(&plan.data_dir).await?,
                     events: events.clone().expect("opened when chat runs"),
                 };
                 readiness.extend(gochat_chat::readiness(&backends));
                 let config = gochat_chat::Config {
-                    node_id: t.node_id,
+                    node_id,
                     ..Default::default()
                 };
                 let listener = grpc_listeners.remove(&c).expect("bound above");
                 tasks.spawn(async move {
-                    let r = gochat_chat::serve(config, backends, listener, stop).await;
-                    (c.name(), r.map_err(Into::into))
+                    let serve = gochat_chat::serve(config, backends, listener, stop);
+                    (c.name(), node_id::serve_holding(lease, serve).await)
                 });
             }
             Component::Gateway => {}
@@ -181,11 +186,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
 
 /// The host name, which is unique per pod in Kubernetes; a random id where there is none.
 fn default_gateway_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| format!("gateway-{}", std::process::id()))
+    gochat::host::host_name().unwrap_or_else(|| format!("gateway-{}", std::process::id()))
 }
 
 /// Waits for shutdown or for the first component to stop; then stops the rest within the
