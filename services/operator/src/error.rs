@@ -18,6 +18,10 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every value [`Error::kind`] returns.
+    pub const KINDS: [&'static str; 5] =
+        ["api", "client", "metadata", "signing_key", "key_generation"];
+
     /// A short label for the error metric.
     pub fn kind(&self) -> &'static str {
         match self {

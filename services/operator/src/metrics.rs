@@ -49,10 +49,15 @@ pub static LEADER: LazyLock<IntGauge> = LazyLock::new(|| {
     )
 });
 
-/// Registers every metric, so `/metrics` lists them before the first reconcile.
+/// Registers every metric (with a zero series per label value), so `/metrics` lists them
+/// before the first reconcile.
 pub fn register() {
-    LazyLock::force(&RECONCILES);
-    LazyLock::force(&RECONCILE_ERRORS);
+    for result in ["ok", "error"] {
+        RECONCILES.with_label_values(&[result]);
+    }
+    for kind in crate::error::Error::KINDS {
+        RECONCILE_ERRORS.with_label_values(&[kind]);
+    }
     LazyLock::force(&RECONCILE_DURATION);
     LazyLock::force(&STATUS_WRITES);
     LazyLock::force(&LEADER);

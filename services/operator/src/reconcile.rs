@@ -157,7 +157,26 @@ where
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
     let name = object.meta().name.clone().unwrap_or_default();
     let params = PatchParams::apply(MANAGER).force();
-    Ok(api.patch(&name, &params, &Patch::Apply(object)).await?)
+    match api.patch(&name, &params, &Patch::Apply(object)).await {
+        // A hand edit can change a list entry's key (e.g. a Service port number): apply
+        // then merges ours back beside it and the result is invalid. A merge patch replaces
+        // such lists with ours; the second apply takes their ownership back.
+        Err(kube::Error::Api(status)) if status.code == 422 => {
+            tracing::warn!(
+                kind = K::kind(&()).as_ref(),
+                name,
+                reason = status.message,
+                "server-side apply refused after a hand edit; restoring with a merge patch"
+            );
+            let merge = PatchParams {
+                field_manager: Some(MANAGER.to_owned()),
+                ..PatchParams::default()
+            };
+            api.patch(&name, &merge, &Patch::Merge(object)).await?;
+            Ok(api.patch(&name, &params, &Patch::Apply(object)).await?)
+        }
+        result => Ok(result?),
+    }
 }
 
 /// Returns the signing key's fingerprint, creating the Secret when it does not exist.

@@ -228,7 +228,7 @@ fn mount_signing_key(owner: &Owner<'_>, pod: &mut PodSpec) {
         name: "signing-key".to_owned(),
         secret: Some(SecretVolumeSource {
             secret_name: Some(owner.names.signing_key()),
-            default_mode: Some(0o400),
+            default_mode: Some(0o440),
             ..SecretVolumeSource::default()
         }),
         ..Volume::default()
