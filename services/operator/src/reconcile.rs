@@ -17,6 +17,7 @@ use kube::{
     },
 };
 use serde::{Serialize, de::DeserializeOwned};
+use tracing::Instrument;
 
 use crate::{
     children::{
@@ -53,7 +54,13 @@ impl Debug for Context {
 /// Reconciles one ChatCluster, recording metrics.
 pub async fn reconcile(cluster: Arc<ChatCluster>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
-    let result = reconcile_cluster(&cluster, &ctx).await;
+    let span = tracing::info_span!(
+        "reconcile",
+        chatcluster = %cluster.name_any(),
+        namespace = cluster.namespace().unwrap_or_default(),
+        generation = cluster.metadata.generation.unwrap_or(0),
+    );
+    let result = reconcile_cluster(&cluster, &ctx).instrument(span).await;
     metrics::RECONCILE_DURATION.observe(started.elapsed().as_secs_f64());
     match &result {
         Ok(_) => metrics::RECONCILES.with_label_values(&["ok"]).inc(),
