@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod group_commit;
 pub mod grpc;
 pub mod logging;
 pub mod metrics;

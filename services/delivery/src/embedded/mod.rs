@@ -29,7 +29,7 @@ mod tests;
 use std::{
     path::Path,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -37,6 +37,7 @@ use std::{
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use gochat_common::group_commit::GroupCommit;
 use redb::Database;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -64,9 +65,8 @@ const TRIM_DUE: u64 = u64::MAX;
 pub struct EmbeddedEventLog {
     db: Arc<Database>,
     live: Arc<Registry>,
-    /// Held from a publish's commit until its events are handed out, so live subscribers
-    /// see events in commit (= id) order even when publishes run concurrently.
-    publish_order: Arc<Mutex<()>>,
+    /// Commits publishes, several per transaction, and hands their events out in order.
+    writer: Arc<GroupCommit>,
     clock: Arc<dyn Clock>,
     retention_ms: u64,
     trim_interval_ms: u64,
@@ -82,12 +82,15 @@ impl EmbeddedEventLog {
                 DeliveryError::Unavailable(format!("creating {}: {e}", dir.display()))
             })?;
         }
-        let db = Database::create(path).map_err(store::unavailable)?;
+        let db =
+            Arc::new(gochat_common::group_commit::open_database(path).map_err(store::unavailable)?);
         store::create_tables(&db)?;
         Ok(Self {
-            db: Arc::new(db),
+            writer: Arc::new(
+                GroupCommit::new(Arc::clone(&db), "event-log").map_err(store::unavailable)?,
+            ),
+            db,
             live: Arc::new(Registry::new(DEFAULT_SUBSCRIBER_CAPACITY)),
-            publish_order: Arc::new(Mutex::new(())),
             clock: Arc::new(SystemClock),
             retention_ms: duration_ms(DEFAULT_RETENTION),
             trim_interval_ms: duration_ms(DEFAULT_TRIM_INTERVAL),
@@ -181,29 +184,30 @@ impl EventLog for EmbeddedEventLog {
         if users.is_empty() {
             return Ok(());
         }
-        let db = Arc::clone(&self.db);
         let live = Arc::clone(&self.live);
-        let order = Arc::clone(&self.publish_order);
         let clock = Arc::clone(&self.clock);
-        // Committing and notifying happen in one blocking task, so a cancelled publish
+        let notified = users.clone();
+        let events = payload.clone();
+        // Publishes share commits (group commit); live subscribers are notified on the
+        // writer thread right after each commit, in commit (= id) order. A cancelled publish
         // either did nothing or was both persisted and delivered.
-        blocking(move || {
-            let _order = order
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let ids = store::append(&db, &users, &payload, clock.now_ms())?;
-            for (user, id) in users.iter().zip(ids) {
-                live.notify(
-                    user,
-                    &Event {
-                        id,
-                        payload: payload.clone(),
-                    },
-                );
-            }
-            Ok(())
-        })
-        .await?;
+        self.writer
+            .write(
+                move |txn| store::append(txn, &users, &payload, clock.now_ms()),
+                move |ids: &Vec<EventId>| {
+                    for (user, id) in notified.iter().zip(ids) {
+                        live.notify(
+                            user,
+                            &Event {
+                                id: *id,
+                                payload: events.clone(),
+                            },
+                        );
+                    }
+                },
+                DeliveryError::Unavailable,
+            )
+            .await?;
         self.trim_if_due().await;
         Ok(())
     }

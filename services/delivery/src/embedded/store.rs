@@ -4,7 +4,7 @@
 use std::ops::Bound;
 
 use bytes::Bytes;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 use crate::{DeliveryError, Event, EventId, Replay};
 
@@ -46,15 +46,14 @@ pub(crate) fn create_tables(db: &Database) -> Result<(), DeliveryError> {
     txn.commit().map_err(unavailable)
 }
 
-/// Appends `payload` to the log of each of `users` in one write transaction and returns
-/// the id each got, in the order of `users`.
+/// Appends `payload` to the log of each of `users` in `txn` and returns the id each got,
+/// in the order of `users`.
 pub(crate) fn append(
-    db: &Database,
+    txn: &WriteTransaction,
     users: &[String],
     payload: &[u8],
     now_ms: u64,
 ) -> Result<Vec<EventId>, DeliveryError> {
-    let txn = db.begin_write().map_err(unavailable)?;
     let mut ids = Vec::with_capacity(users.len());
     {
         let mut events = txn.open_table(EVENTS).map_err(unavailable)?;
@@ -79,7 +78,6 @@ pub(crate) fn append(
             ids.push(next);
         }
     }
-    txn.commit().map_err(unavailable)?;
     Ok(ids)
 }
 

@@ -7,6 +7,7 @@ mod tables;
 use std::{path::Path, sync::Arc};
 
 use async_trait::async_trait;
+use gochat_common::group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
 use self::tables::{
@@ -18,16 +19,18 @@ use crate::{
 };
 
 /// Conversations and messages in a redb file (`<data_dir>/chat.redb` in local mode).
-/// redb serializes write transactions, which makes each insert-if-absent atomic.
+/// redb serializes write transactions, which makes each insert-if-absent atomic; concurrent
+/// writes share one commit (group commit), so sends do not queue behind one fsync each.
 #[derive(Clone)]
 pub struct RedbChatStore {
     db: Arc<Database>,
+    writer: Arc<GroupCommit>,
 }
 
 impl RedbChatStore {
     /// Opens (or creates) the store file at `path` and its tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(unavailable)?;
+        let db = gochat_common::group_commit::open_database(path).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(CONVERSATIONS).map_err(unavailable)?;
         txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
@@ -36,7 +39,12 @@ impl RedbChatStore {
         txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
         txn.open_table(UNDELIVERED).map_err(unavailable)?;
         txn.commit().map_err(unavailable)?;
-        Ok(Self { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let writer = GroupCommit::new(Arc::clone(&db), "chat-store").map_err(unavailable)?;
+        Ok(Self {
+            db,
+            writer: Arc::new(writer),
+        })
     }
 
     /// Runs `work` in one read transaction, off the async runtime.
@@ -54,22 +62,17 @@ impl RedbChatStore {
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
     }
 
-    /// Runs `work` in one write transaction, off the async runtime; commits when it
-    /// succeeds and rolls back when it fails.
+    /// Runs `work` in a write transaction shared with concurrent writers, committed once
+    /// for all of them; `work` may run again alone if a neighbour fails, so it must not
+    /// consume what it captured.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        tokio::task::spawn_blocking(move || {
-            let txn = db.begin_write().map_err(unavailable)?;
-            let out = work(&txn)?;
-            txn.commit().map_err(unavailable)?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+        self.writer
+            .write(work, |_| {}, StoreError::Unavailable)
+            .await
     }
 }
 
@@ -80,7 +83,7 @@ impl ChatStore for RedbChatStore {
         conversation: &Conversation,
     ) -> Result<CreatedConversation, StoreError> {
         let conversation = conversation.clone();
-        self.write(move |txn| conversations::create(txn, conversation))
+        self.write(move |txn| conversations::create(txn, conversation.clone()))
             .await
     }
 
@@ -114,7 +117,8 @@ impl ChatStore for RedbChatStore {
 
     async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError> {
         let message = message.clone();
-        self.write(move |txn| messages::store(txn, message)).await
+        self.write(move |txn| messages::store(txn, message.clone()))
+            .await
     }
 
     async fn mark_delivered(
