@@ -1,7 +1,10 @@
 //! The operations endpoints every service serves on its HTTP port:
 //! `/healthz` (alive), `/readyz` (backends answer), `/metrics` (Prometheus text).
 
-use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use axum::{
+    Router, extract::State, http::StatusCode, response::IntoResponse, routing::get,
+    serve::ListenerExt,
+};
 use tokio::net::TcpListener;
 
 use crate::{Readiness, Shutdown};
@@ -41,11 +44,18 @@ async fn metrics() -> impl IntoResponse {
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets open requests finish.
+/// Nagle's algorithm is off on every connection: WebSocket frames and small responses go
+/// out at once instead of waiting for the peer's delayed ACK (up to 40 ms).
 pub async fn serve_http(
     listener: TcpListener,
     router: Router,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),

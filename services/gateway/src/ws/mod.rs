@@ -35,6 +35,11 @@ pub struct WsQuery {
     pub since: Option<String>,
 }
 
+/// Initial read buffer of a socket (grows for larger frames).
+const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Bytes a socket's writer gathers before writing them out (it flushes after each frame).
+const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Opens the event socket. Server frames: `{"type":"message","event_id","message"}`,
 /// `{"type":"ack","client_msg_id","message"}`, `{"type":"error","code","message"}`.
 /// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}`. A socket
@@ -82,5 +87,9 @@ async fn accept(
     Ok(upgrade
         .max_message_size(config.ws_max_message_bytes)
         .max_frame_size(config.ws_max_message_bytes)
+        // tungstenite's defaults reserve 128 KiB per socket for reading; frames here are small
+        // (64 KiB at most), and idle sockets must stay cheap.
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(WS_WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| session::run(socket, state, identity, since)))
 }
