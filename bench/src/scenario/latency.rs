@@ -1,0 +1,88 @@
+//! Open loop: messages are sent at a fixed total rate whatever the server does, and each
+//! latency is counted from the moment the message was due, so a slow server cannot hide its
+//! queueing (no coordinated omission).
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{close_all, next_seq, open_all, settle};
+use crate::{
+    conn::Totals,
+    stats::{Summary, summarise},
+    target::{Target, User, body, instant_at, now_us},
+};
+
+/// Latency at one offered rate.
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencyPoint {
+    /// Messages offered per second.
+    pub rate: f64,
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages delivered (by the end of the grace period).
+    pub received: u64,
+    /// Sent but never delivered.
+    pub lost: u64,
+    /// Error frames.
+    pub errors: u64,
+    /// Send → receive latency of the delivered messages.
+    pub latency: Summary,
+}
+
+/// Offers `rate` messages a second for `seconds`, spread over the senders in turn.
+pub async fn run(
+    target: Arc<dyn Target>,
+    users: &[User],
+    rate: f64,
+    seconds: f64,
+) -> anyhow::Result<LatencyPoint> {
+    let totals = Arc::new(Totals::default());
+    let (stop_tx, stop) = watch::channel(false);
+    let conns = open_all(&target, users, &totals, &stop).await?;
+    let senders: Vec<&User> = users.iter().filter(|u| u.route.is_some()).collect();
+    let total = (rate * seconds).round() as u64;
+    let start_us = now_us() + 100_000;
+    let mut sent = HashSet::with_capacity(total as usize);
+    for i in 0..total {
+        let due_us = start_us + (i as f64 * 1e6 / rate) as u64;
+        if now_us() < due_us {
+            tokio::time::sleep_until(instant_at(due_us)).await;
+        }
+        let k = (i % senders.len() as u64) as usize;
+        let sender = senders[k];
+        let id = next_seq();
+        if conns[sender.index]
+            .tx
+            .send(target.send_frame(sender, id, &body(id, due_us)))
+            .is_ok()
+        {
+            sent.insert(id);
+        }
+    }
+    let want = sent.len() as u64;
+    settle(Duration::from_secs(10), || {
+        totals.delivered.load(Ordering::Relaxed) >= want
+    })
+    .await;
+    let merged = close_all(conns, &stop_tx).await;
+    let (lost, _) = merged.lost_and_duplicated(&sent);
+    let mut samples: Vec<u64> = merged
+        .deliveries
+        .iter()
+        .map(|d| d.received_us.saturating_sub(d.sent_us))
+        .collect();
+    Ok(LatencyPoint {
+        rate,
+        sent: want,
+        received: merged.deliveries.len() as u64,
+        lost,
+        errors: merged.errors,
+        latency: summarise(&mut samples),
+    })
+}

@@ -1,0 +1,93 @@
+//! The measurements: closed-loop throughput, open-loop latency at fixed rates, idle sockets.
+
+pub mod idle;
+pub mod latency;
+pub mod throughput;
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use futures::{StreamExt, TryStreamExt, stream};
+use tokio::sync::watch;
+
+use crate::{
+    conn::{Conn, Delivery, Seen, Totals},
+    target::{Target, User},
+};
+
+/// Opens one socket per user, in user order.
+pub async fn open_all(
+    target: &Arc<dyn Target>,
+    users: &[User],
+    totals: &Arc<Totals>,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<Conn>> {
+    stream::iter(users.iter().cloned())
+        .map(|user| Conn::open(target.clone(), user, totals.clone(), stop.clone()))
+        .buffered(32)
+        .try_collect()
+        .await
+}
+
+/// Waits until `done` holds or `grace` passes, checking every 20 ms.
+pub async fn settle(grace: Duration, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + grace;
+    while !done() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every socket's observations merged.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Every delivery.
+    pub deliveries: Vec<Delivery>,
+    /// Error frames in total.
+    pub errors: u64,
+    /// Sockets the server closed under us.
+    pub closed_early: u64,
+}
+
+impl Merged {
+    /// Merges what each socket saw.
+    pub fn from(seen: Vec<Seen>) -> Self {
+        let mut merged = Self::default();
+        for s in seen {
+            merged.deliveries.extend(s.deliveries);
+            merged.errors += s.errors.values().sum::<u64>();
+            merged.closed_early += u64::from(s.closed_early);
+        }
+        merged
+    }
+
+    /// Sent messages never delivered, and deliveries repeating a message.
+    pub fn lost_and_duplicated(&self, sent: &HashSet<u64>) -> (u64, u64) {
+        let mut unique = HashSet::with_capacity(self.deliveries.len());
+        let mut duplicated = 0;
+        for d in &self.deliveries {
+            if !unique.insert(d.seq) {
+                duplicated += 1;
+            }
+        }
+        let lost = sent.iter().filter(|seq| !unique.contains(seq)).count();
+        (lost as u64, duplicated)
+    }
+}
+
+/// Stops every reader, closes every socket and merges their observations.
+pub async fn close_all(conns: Vec<Conn>, stop: &watch::Sender<bool>) -> Merged {
+    let _ = stop.send(true);
+    let seen = stream::iter(conns)
+        .map(Conn::finish)
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    Merged::from(seen)
+}
+
+static NEXT_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A sequence number no other message of this process has: it is also the message's
+/// `client_msg_id`, which the server deduplicates on, so it must never repeat across runs.
+pub fn next_seq() -> u64 {
+    NEXT_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
