@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 use crate::EventId;
 
@@ -39,18 +38,18 @@ pub enum DeliveryError {
 /// with `since`.
 #[derive(Debug)]
 pub struct Subscription {
-    events: mpsc::Receiver<Event>,
+    events: flume::Receiver<Event>,
 }
 
 impl Subscription {
     /// Wraps the receiving end that an implementation feeds.
-    pub fn new(events: mpsc::Receiver<Event>) -> Self {
+    pub fn new(events: flume::Receiver<Event>) -> Self {
         Self { events }
     }
 
     /// The next live event, or `None` when the subscription has ended.
     pub async fn next(&mut self) -> Option<Event> {
-        self.events.recv().await
+        self.events.recv_async().await.ok()
     }
 }
 

@@ -9,7 +9,7 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use tokio::sync::mpsc::{self, error::TrySendError};
+use flume::TrySendError;
 
 use crate::Event;
 
@@ -25,7 +25,7 @@ pub(crate) struct Registry {
 
 #[derive(Debug, Default)]
 struct Senders {
-    by_user: HashMap<String, Vec<mpsc::Sender<Event>>>,
+    by_user: HashMap<String, Vec<flume::Sender<Event>>>,
     /// Senders held, over all users.
     count: usize,
     /// `count` at which the next subscribe sweeps out every closed sender, so subscriptions
@@ -55,12 +55,12 @@ impl Registry {
     }
 
     /// Registers a new subscription of `user` and returns its receiving end.
-    pub(crate) fn subscribe(&self, user: &str) -> mpsc::Receiver<Event> {
-        let (tx, rx) = mpsc::channel(self.capacity);
+    pub(crate) fn subscribe(&self, user: &str) -> flume::Receiver<Event> {
+        let (tx, rx) = flume::bounded(self.capacity);
         let mut senders = self.lock();
         let list = senders.by_user.entry(user.to_owned()).or_default();
         let before = list.len();
-        list.retain(|tx| !tx.is_closed());
+        list.retain(|tx| !tx.is_disconnected());
         list.push(tx);
         let after = list.len();
         senders.count = senders.count + after - before;
@@ -84,7 +84,7 @@ impl Registry {
                 tracing::debug!(user, "live subscriber fell behind; ending its subscription");
                 false
             }
-            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Disconnected(_)) => false,
         });
         let after = list.len();
         if after == 0 {
@@ -96,10 +96,9 @@ impl Registry {
     /// Live subscriptions of `user` still registered (dropped ones may linger until the
     /// next event for that user or the next sweep).
     pub(crate) fn count(&self, user: &str) -> usize {
-        self.lock()
-            .by_user
-            .get(user)
-            .map_or(0, |list| list.iter().filter(|tx| !tx.is_closed()).count())
+        self.lock().by_user.get(user).map_or(0, |list| {
+            list.iter().filter(|tx| !tx.is_disconnected()).count()
+        })
     }
 }
 
@@ -107,7 +106,7 @@ impl Senders {
     /// Drops every closed sender and schedules the next sweep at twice what remains.
     fn sweep(&mut self) {
         self.by_user.retain(|_, list| {
-            list.retain(|tx| !tx.is_closed());
+            list.retain(|tx| !tx.is_disconnected());
             !list.is_empty()
         });
         self.count = self.by_user.values().map(Vec::len).sum();
@@ -132,8 +131,8 @@ mod tests {
     #[test]
     fn full_subscribers_are_dropped_and_others_kept() {
         let registry = Registry::new(2);
-        let mut slow = registry.subscribe("u");
-        let mut fast = registry.subscribe("u");
+        let slow = registry.subscribe("u");
+        let fast = registry.subscribe("u");
         for seq in 0..3 {
             registry.notify("u", &event(seq));
             assert_eq!(fast.try_recv().unwrap().id.seq, seq);
@@ -147,7 +146,7 @@ mod tests {
         assert_eq!(slow.try_recv().unwrap().id.seq, 1);
         assert!(matches!(
             slow.try_recv(),
-            Err(mpsc::error::TryRecvError::Disconnected)
+            Err(flume::TryRecvError::Disconnected)
         ));
     }
 
@@ -181,7 +180,7 @@ mod tests {
     #[test]
     fn zero_capacity_is_raised_to_one() {
         let registry = Registry::new(0);
-        let mut rx = registry.subscribe("u");
+        let rx = registry.subscribe("u");
         registry.notify("u", &event(0));
         assert_eq!(rx.try_recv().unwrap().id.seq, 0);
     }

@@ -12,7 +12,7 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use tokio::sync::mpsc::{self, error::TrySendError};
+use flume::TrySendError;
 
 use crate::{Event, EventId};
 
@@ -35,7 +35,7 @@ struct UserSubs {
 
 #[derive(Debug)]
 struct LiveSub {
-    tx: mpsc::Sender<Event>,
+    tx: flume::Sender<Event>,
     cursor: EventId,
 }
 
@@ -50,13 +50,13 @@ pub(crate) struct Pending<'a> {
 impl Pending<'_> {
     /// Registers the subscription, whose log position is `cursor`. Also returns whether a
     /// delivery for the user ran meanwhile (the caller then delivers again).
-    pub(crate) fn finish(mut self, cursor: EventId) -> (mpsc::Receiver<Event>, bool) {
+    pub(crate) fn finish(mut self, cursor: EventId) -> (flume::Receiver<Event>, bool) {
         self.open = false;
-        let (tx, rx) = mpsc::channel(self.registry.capacity);
+        let (tx, rx) = flume::bounded(self.registry.capacity);
         let mut users = self.registry.lock();
         end_pending(&mut users, self.user);
         let entry = users.entry(self.user.to_owned()).or_default();
-        entry.subs.retain(|sub| !sub.tx.is_closed());
+        entry.subs.retain(|sub| !sub.tx.is_disconnected());
         entry.subs.push(LiveSub { tx, cursor });
         let missed = std::mem::take(&mut entry.missed);
         (rx, missed)
@@ -131,7 +131,7 @@ impl Registry {
         entry
             .subs
             .iter()
-            .filter(|sub| !sub.tx.is_closed())
+            .filter(|sub| !sub.tx.is_disconnected())
             .map(|sub| sub.cursor)
             .min()
     }
@@ -149,7 +149,7 @@ impl Registry {
             if sub.cursor < from {
                 // Registered after the read started: the read may not cover its gap.
                 behind = true;
-                return !sub.tx.is_closed();
+                return !sub.tx.is_disconnected();
             }
             let start = sub.cursor;
             for event in events.iter().filter(|e| e.id > start) {
@@ -159,7 +159,7 @@ impl Registry {
                         tracing::debug!(user, "live subscriber fell behind; ending it");
                         return false;
                     }
-                    Err(TrySendError::Closed(_)) => return false,
+                    Err(TrySendError::Disconnected(_)) => return false,
                 }
             }
             true
@@ -174,7 +174,11 @@ impl Registry {
     /// Live subscriptions of `user`.
     pub(crate) fn count(&self, user: &str) -> usize {
         self.lock().get(user).map_or(0, |entry| {
-            entry.subs.iter().filter(|sub| !sub.tx.is_closed()).count()
+            entry
+                .subs
+                .iter()
+                .filter(|sub| !sub.tx.is_disconnected())
+                .count()
         })
     }
 
@@ -182,7 +186,9 @@ impl Registry {
     pub(crate) fn present_users(&self) -> Vec<String> {
         self.lock()
             .iter()
-            .filter(|(_, entry)| entry.pending > 0 || entry.subs.iter().any(|s| !s.tx.is_closed()))
+            .filter(|(_, entry)| {
+                entry.pending > 0 || entry.subs.iter().any(|s| !s.tx.is_disconnected())
+            })
             .map(|(user, _)| user.clone())
             .collect()
     }
@@ -208,7 +214,7 @@ impl Registry {
     pub(crate) fn prune(&self) -> Vec<String> {
         let mut gone = Vec::new();
         self.lock().retain(|user, entry| {
-            entry.subs.retain(|sub| !sub.tx.is_closed());
+            entry.subs.retain(|sub| !sub.tx.is_disconnected());
             let keep = entry.pending > 0 || !entry.subs.is_empty();
             if !keep {
                 gone.push(user.clone());

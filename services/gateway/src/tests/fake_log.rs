@@ -10,12 +10,11 @@ use bytes::Bytes;
 use gochat_delivery::{DeliveryError, Event, EventId, EventLog, Replay, Subscription};
 use gochat_proto::chat::v1::{DeliveryEvent, Message};
 use prost::Message as _;
-use tokio::sync::mpsc;
 
 #[derive(Default)]
 struct Inner {
     logs: HashMap<String, Vec<Event>>,
-    subscribers: HashMap<String, Vec<mpsc::Sender<Event>>>,
+    subscribers: HashMap<String, Vec<flume::Sender<Event>>>,
     next: u64,
     /// Events at or before this id count as trimmed: replays from before it are truncated.
     trimmed_through: Option<EventId>,
@@ -75,7 +74,7 @@ impl FakeLog {
         inner
             .subscribers
             .get(user)
-            .map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
+            .map_or(0, |s| s.iter().filter(|s| !s.is_disconnected()).count())
     }
 }
 
@@ -123,7 +122,7 @@ impl EventLog for FakeLog {
     }
 
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, rx) = flume::bounded(64);
         self.0
             .lock()
             .unwrap()

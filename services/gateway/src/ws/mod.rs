@@ -35,8 +35,9 @@ pub struct WsQuery {
     pub since: Option<String>,
 }
 
-/// Initial read buffer of a socket (grows for larger frames).
-const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Initial read buffer of a socket (grows for larger frames): client frames are a few hundred
+/// bytes, and every idle socket keeps this much.
+const WS_READ_BUFFER_BYTES: usize = 1024;
 /// Bytes a socket's writer gathers before writing them out (it flushes after each frame).
 const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 

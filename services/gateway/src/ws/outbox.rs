@@ -1,11 +1,15 @@
-//! One socket's outgoing side: a bounded queue of frames drained by a single writer task,
-//! and an out-of-band close signal so a full queue can still close the socket.
+//! One socket's outgoing side: a bounded queue of frames drained by a single writer, and an
+//! out-of-band close signal so a full queue can still close the socket.
+//!
+//! The queue allocates only for the frames it holds (an idle socket's costs nothing), which
+//! is why it is a `flume` channel: tokio's reserves 32 slots per channel up front.
 
 use std::{sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use flume::TrySendError;
 use futures::{SinkExt, stream::SplitSink};
-use tokio::sync::{mpsc, mpsc::error::TrySendError, watch};
+use tokio::sync::watch;
 
 /// Close code when the socket cannot keep up or a backend is unavailable ("try again later").
 pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
@@ -26,20 +30,20 @@ type Closing = Option<(u16, &'static str)>;
 /// The producer side, cloned into everything that answers on the socket.
 #[derive(Clone)]
 pub struct Outbox {
-    frames: mpsc::Sender<Message>,
+    frames: flume::Sender<Message>,
     close: Arc<watch::Sender<Closing>>,
 }
 
 /// What the writer task consumes.
 pub struct WriterInput {
-    frames: mpsc::Receiver<Message>,
+    frames: flume::Receiver<Message>,
     close: watch::Receiver<Closing>,
 }
 
 impl Outbox {
     /// A queue of `capacity` frames and its writer input.
     pub fn new(capacity: usize) -> (Self, WriterInput) {
-        let (tx, rx) = mpsc::channel(capacity);
+        let (tx, rx) = flume::bounded(capacity);
         let (close_tx, close_rx) = watch::channel(None);
         (
             Self {
@@ -65,7 +69,7 @@ impl Outbox {
                 );
                 false
             }
-            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Disconnected(_)) => false,
         }
     }
 
@@ -75,7 +79,7 @@ impl Outbox {
             return false;
         }
         tokio::select! {
-            sent = self.frames.send(frame) => sent.is_ok(),
+            sent = self.frames.send_async(frame) => sent.is_ok(),
             _ = self.closed() => false,
         }
     }
@@ -97,26 +101,24 @@ impl Outbox {
         self.close.borrow().is_some()
     }
 
-    /// Completes once a close was asked for or the writer has stopped.
+    /// Completes once a close was asked for. (A writer that stops on its own, the
+    /// connection having failed, ends the whole session: see `session::run`.)
     pub async fn closed(&self) {
-        let mut rx = self.close.subscribe();
-        tokio::select! {
-            _ = rx.wait_for(Option::is_some) => {}
-            _ = self.frames.closed() => {}
-        }
+        let _ = self.close.subscribe().wait_for(Option::is_some).await;
     }
 }
 
 /// Writes queued frames to `sink` until a close is asked for, every producer is gone, or
-/// the connection fails; a close sends the close frame first (bounded in time).
+/// the connection fails; a close sends the queued frames and the close frame first
+/// (bounded in time).
 pub async fn run_writer(mut sink: SplitSink<WebSocket, Message>, mut input: WriterInput) {
     loop {
         tokio::select! {
             biased;
             _ = close_asked(&mut input.close) => break,
-            frame = input.frames.recv() => {
-                let Some(frame) = frame else { return };
-                let write = write_batch(&mut sink, frame, &mut input.frames);
+            frame = input.frames.recv_async() => {
+                let Ok(frame) = frame else { return };
+                let write = write_batch(&mut sink, frame, &input.frames);
                 tokio::select! {
                     biased;
                     _ = close_asked(&mut input.close) => break,
@@ -153,7 +155,7 @@ async fn close_asked(close: &mut watch::Receiver<Closing>) {
 async fn write_batch(
     sink: &mut SplitSink<WebSocket, Message>,
     first: Message,
-    frames: &mut mpsc::Receiver<Message>,
+    frames: &flume::Receiver<Message>,
 ) -> bool {
     if sink.feed(first).await.is_err() {
         return false;
@@ -202,12 +204,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn closed_completes_when_the_writer_is_gone() {
+    async fn nothing_is_queued_once_the_writer_is_gone() {
         let (outbox, input) = Outbox::new(2);
         drop(input);
-        tokio::time::timeout(Duration::from_secs(1), outbox.closed())
-            .await
-            .unwrap();
         assert!(!outbox.push(Message::text("x")));
+        assert!(!outbox.push_wait(Message::text("y")).await);
+        assert!(!outbox.is_closing(), "a gone writer is not a close request");
+    }
+
+    #[tokio::test]
+    async fn frames_wait_in_order_until_taken() {
+        let (outbox, input) = Outbox::new(3);
+        for text in ["a", "b", "c"] {
+            assert!(outbox.push(Message::text(text)));
+        }
+        let taken: Vec<_> = input.frames.try_iter().collect();
+        assert_eq!(taken, ["a", "b", "c"].map(Message::text));
+        assert!(outbox.push(Message::text("d")), "taking frames makes room");
     }
 }

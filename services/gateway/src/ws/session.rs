@@ -39,17 +39,23 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity, since: 
     let _open = OpenSocket::open();
     let (sink, stream) = socket.split();
     let (outbox, writer_input) = Outbox::new(state.config().ws_queue_frames);
-    let writer = tokio::spawn(run_writer(sink, writer_input));
     let session = Session {
         state,
         identity,
         outbox,
         sends: Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT)),
     };
-    session.drive(stream, since).await;
-    session.outbox.close(CLOSE_NORMAL, "bye");
-    drop(session);
-    let _ = writer.await;
+    // Reader and writer share this task (one task per socket keeps idle sockets cheap). A
+    // writer that stops first (the connection failed, or a close was sent) ends the session.
+    let writer = run_writer(sink, writer_input);
+    tokio::pin!(writer);
+    tokio::select! {
+        () = session.drive(stream, since) => {
+            session.outbox.close(CLOSE_NORMAL, "bye");
+            writer.await;
+        }
+        () = &mut writer => {}
+    }
 }
 
 struct Session {
@@ -70,7 +76,9 @@ impl Session {
         if let Some(since) = since {
             let shutdown = self.state.shutdown().clone();
             tokio::select! {
-                outcome = replay(&self.state, user, since, &self.outbox) => match outcome {
+                // Boxed: a replay's gRPC calls make a large future, and only reconnects
+                // need it, so idle sockets should not carry its space.
+                outcome = Box::pin(replay(&self.state, user, since, &self.outbox)) => match outcome {
                     Ok(last) => last_sent = last,
                     Err(ReplayError::Closed) => return,
                     Err(e) => return self.fail(&e.to_string()),

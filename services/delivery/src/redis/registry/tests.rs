@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use tokio::sync::mpsc::error::TryRecvError;
+use flume::TryRecvError;
 
 use super::*;
 
@@ -22,7 +22,7 @@ fn each_subscription_gets_only_what_follows_its_cursor() {
     assert_eq!(registry.read_from("u"), Some(EventId::new(1, 0)));
     let pushed = registry.push("u", EventId::new(1, 0), &events(1..4), false);
     assert_eq!(pushed, Pushed::Done);
-    let seqs = |rx: &mut mpsc::Receiver<Event>| {
+    let seqs = |rx: &mut flume::Receiver<Event>| {
         std::iter::from_fn(|| rx.try_recv().ok())
             .map(|e| e.id.seq)
             .collect::<Vec<_>>()
@@ -39,8 +39,8 @@ fn each_subscription_gets_only_what_follows_its_cursor() {
 #[test]
 fn a_subscription_behind_the_read_asks_for_another_round() {
     let registry = Registry::new(16);
-    let (mut ahead, _) = registry.begin("u").finish(EventId::new(1, 5));
-    let (mut behind, _) = registry.begin("u").finish(EventId::new(1, 2));
+    let (ahead, _) = registry.begin("u").finish(EventId::new(1, 5));
+    let (behind, _) = registry.begin("u").finish(EventId::new(1, 2));
     let pushed = registry.push("u", EventId::new(1, 5), &events(6..8), false);
     assert_eq!(pushed, Pushed::More(EventId::new(1, 2)));
     assert!(matches!(behind.try_recv(), Err(TryRecvError::Empty)));
@@ -59,7 +59,7 @@ fn a_subscription_behind_the_read_asks_for_another_round() {
 #[test]
 fn a_full_subscription_is_ended_after_what_it_buffered() {
     let registry = Registry::new(2);
-    let (mut slow, _) = registry.begin("u").finish(EventId::ZERO);
+    let (slow, _) = registry.begin("u").finish(EventId::ZERO);
     registry.push("u", EventId::ZERO, &events(1..4), false);
     assert_eq!(registry.count("u"), 0);
     assert_eq!(slow.try_recv().unwrap().id.seq, 1);
