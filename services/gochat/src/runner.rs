@@ -198,6 +198,9 @@ async fn supervise(
 ) -> anyhow::Result<()> {
     let mut failure = None;
     tokio::select! {
+        // Shutdown first: components stop by themselves once it fires, and one that got
+        // there before this task woke has not failed.
+        biased;
         _ = shutdown.wait() => {}
         Some(joined) = tasks.join_next() => {
             let why = match joined {
@@ -266,5 +269,40 @@ mod tests {
             loopback_url("127.0.0.2:7".parse().unwrap()),
             "http://127.0.0.2:7"
         );
+    }
+
+    async fn supervise_one(outcome: anyhow::Result<()>, shut_down: bool) -> anyhow::Result<()> {
+        let shutdown = Shutdown::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async move { ("gateway", outcome) });
+        // Let the component finish before supervise looks, as a fast one does on shutdown
+        // (the test runtime is single-threaded: yielding runs the spawned task).
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+        }
+        if shut_down {
+            shutdown.trigger();
+        }
+        supervise(tasks, shutdown, Duration::from_secs(1)).await
+    }
+
+    #[tokio::test]
+    async fn a_component_that_stops_after_shutdown_is_not_a_failure() {
+        // select! picks among ready branches at random unless told otherwise: repeat.
+        for _ in 0..32 {
+            supervise_one(Ok(()), true)
+                .await
+                .expect("stopping on shutdown is the normal end");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_component_that_stops_on_its_own_fails_the_process() {
+        let early = supervise_one(Ok(()), false).await.unwrap_err();
+        assert_eq!(early.to_string(), "gateway stopped unexpectedly");
+        let failed = supervise_one(Err(anyhow::anyhow!("port taken")), false)
+            .await
+            .unwrap_err();
+        assert_eq!(format!("{failed:#}"), "gateway failed: port taken");
     }
 }
