@@ -5,12 +5,16 @@
 //! abandoned and every write in it runs again in a transaction of its own.
 
 use std::{
-    sync::{Arc, mpsc},
+    sync::{Arc, LazyLock, mpsc},
     thread::JoinHandle,
+    time::Instant,
 };
 
+use prometheus::{Histogram, HistogramVec};
 use redb::{Database, WriteTransaction};
 use tokio::sync::oneshot;
+
+use crate::metrics;
 
 /// Most writes one commit carries.
 const MAX_BATCH: usize = 256;
@@ -25,6 +29,52 @@ pub fn open_database(path: &std::path::Path) -> Result<Database, redb::DatabaseE
     redb::Builder::new()
         .set_cache_size(CACHE_BYTES)
         .create(path)
+}
+
+/// Time of one commit (page writes and fsync), by database.
+static COMMIT_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
+    metrics::histogram_vec(
+        "gochat_store_commit_duration_seconds",
+        "Time of one commit of an embedded database (its page writes and fsync), by database.",
+        &["database"],
+        &[
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+        ],
+    )
+});
+
+/// Writes carried by one commit, by database.
+static COMMIT_WRITES: LazyLock<HistogramVec> = LazyLock::new(|| {
+    metrics::histogram_vec(
+        "gochat_store_commit_writes",
+        "Writes carried by one commit of an embedded database (group commit), by database.",
+        &["database"],
+        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+    )
+});
+
+/// One database's commit metrics.
+struct CommitMetrics {
+    duration: Histogram,
+    writes: Histogram,
+}
+
+impl CommitMetrics {
+    fn new(database: &str) -> Self {
+        Self {
+            duration: COMMIT_DURATION.with_label_values(&[database]),
+            writes: COMMIT_WRITES.with_label_values(&[database]),
+        }
+    }
+
+    /// Commits `txn`, which carries `writes` writes, and observes it.
+    fn commit(&self, txn: WriteTransaction, writes: usize) -> Result<(), String> {
+        let started = Instant::now();
+        let outcome = txn.commit().map_err(|e| e.to_string());
+        self.duration.observe(started.elapsed().as_secs_f64());
+        self.writes.observe(writes as f64);
+        outcome
+    }
 }
 
 /// One queued write, type-erased so a batch can hold writes of different result types.
@@ -89,12 +139,14 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer thread of `db`, named after `name` (e.g. `chat-store`).
+    /// Starts the writer thread of `db`, named after `name` (e.g. `chat-store`), which is
+    /// also the `database` label of its commit metrics.
     pub fn new(db: Arc<Database>, name: &str) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
+        let metrics = CommitMetrics::new(name);
         let thread = std::thread::Builder::new()
             .name(format!("{name}-writer"))
-            .spawn(move || write_loop(&db, &queue))?;
+            .spawn(move || write_loop(&db, &queue, &metrics))?;
         Ok(Self {
             jobs: Some(jobs),
             thread: Some(thread),
@@ -151,7 +203,7 @@ impl Drop for GroupCommit {
     }
 }
 
-fn write_loop(db: &Database, queue: &mpsc::Receiver<Box<dyn Job>>) {
+fn write_loop(db: &Database, queue: &mpsc::Receiver<Box<dyn Job>>, metrics: &CommitMetrics) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -160,11 +212,11 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
-        commit_batch(db, batch);
+        commit_batch(db, batch, metrics);
     }
 }
 
-fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>) {
+fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, metrics: &CommitMetrics) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
@@ -176,21 +228,21 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>) {
     };
     let all_ran = batch.iter_mut().all(|job| job.run(&txn));
     if all_ran {
-        let commit = txn.commit().map_err(|e| e.to_string());
+        let commit = metrics.commit(txn, batch.len());
         return batch.into_iter().for_each(|job| job.finish(commit.clone()));
     }
     drop(txn);
     for job in batch {
-        alone(db, job);
+        alone(db, job, metrics);
     }
 }
 
-fn alone(db: &Database, mut job: Box<dyn Job>) {
+fn alone(db: &Database, mut job: Box<dyn Job>, metrics: &CommitMetrics) {
     match db.begin_write() {
         Err(e) => job.finish(Err(e.to_string())),
         Ok(txn) => {
             if job.run(&txn) {
-                let commit = txn.commit().map_err(|e| e.to_string());
+                let commit = metrics.commit(txn, 1);
                 job.finish(commit);
             } else {
                 drop(txn);
@@ -220,6 +272,31 @@ mod tests {
             table.insert(key, key * 10).map_err(|e| e.to_string())?;
             Ok(key)
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_commit_is_observed_with_the_writes_it_carried() {
+        let (_dir, db) = open();
+        let writer = Arc::new(GroupCommit::new(db, "metrics-test").expect("writer"));
+        let tasks: Vec<_> = (0..100u64)
+            .map(|k| {
+                let writer = writer.clone();
+                tokio::spawn(async move { writer.write(put(k), |_| {}, |e| e).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task").expect("written");
+        }
+        let writes = COMMIT_WRITES.with_label_values(&["metrics-test"]);
+        let durations = COMMIT_DURATION.with_label_values(&["metrics-test"]);
+        assert_eq!(writes.get_sample_sum(), 100.0, "every write counted once");
+        let commits = writes.get_sample_count();
+        assert!((1..=100).contains(&commits), "{commits} commits");
+        assert_eq!(
+            durations.get_sample_count(),
+            commits,
+            "one duration per commit"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
