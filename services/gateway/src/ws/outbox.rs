@@ -34,7 +34,7 @@ pub struct Outbox {
     close: Arc<watch::Sender<Closing>>,
 }
 
-/// What the writer task consumes.
+/// What the writer consumes (it runs in the socket's own task, beside the reader).
 pub struct WriterInput {
     frames: flume::Receiver<Message>,
     close: watch::Receiver<Closing>,
