@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod conversation_cache;
 pub mod embedded;
 mod error;
 mod message_id;

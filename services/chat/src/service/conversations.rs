@@ -1,5 +1,7 @@
 //! Creating and listing conversations.
 
+use std::sync::Arc;
+
 use gochat_common::clock::now_ms;
 use gochat_proto::chat::v1 as proto;
 
@@ -37,6 +39,7 @@ impl ChatServiceImpl {
             .create_conversation(&candidate)
             .await
             .map_err(store_failed)?;
+        self.conversations.insert(conversation.clone());
         let last_message = if created {
             None
         } else {
@@ -68,14 +71,21 @@ impl ChatServiceImpl {
     }
 
     /// The direct conversation of `a` and `b`, created when it does not exist yet.
-    pub(crate) async fn direct_between(&self, a: &str, b: &str) -> Result<Conversation, ChatError> {
+    pub(crate) async fn direct_between(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<Arc<Conversation>, ChatError> {
+        if let Some(cached) = self.conversations.direct(a, b) {
+            return Ok(cached);
+        }
         if let Some(found) = self
             .store
             .direct_conversation(a, b)
             .await
             .map_err(store_failed)?
         {
-            return Ok(found);
+            return Ok(self.conversations.insert(found));
         }
         let candidate = Conversation {
             id: uuid::Uuid::now_v7().to_string(),
@@ -89,6 +99,6 @@ impl ChatServiceImpl {
             .create_conversation(&candidate)
             .await
             .map_err(store_failed)?;
-        Ok(created.conversation)
+        Ok(self.conversations.insert(created.conversation))
     }
 }

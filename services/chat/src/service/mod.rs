@@ -12,6 +12,7 @@ use std::{sync::Arc, time::Duration};
 
 use gochat_delivery::EventLog;
 
+use crate::conversation_cache::{self, ConversationCache};
 use crate::{Backends, ChatStore, Config, Conversation, Error, MessageIdGenerator};
 
 pub use error::ChatError;
@@ -24,6 +25,7 @@ pub struct ChatServiceImpl {
     events: Arc<dyn EventLog>,
     ids: MessageIdGenerator,
     publish_timeout: Duration,
+    conversations: ConversationCache,
 }
 
 impl ChatServiceImpl {
@@ -34,6 +36,10 @@ impl ChatServiceImpl {
             events: backends.events,
             ids: MessageIdGenerator::new(config.node_id)?,
             publish_timeout: config.publish_timeout,
+            conversations: ConversationCache::new(
+                "service",
+                conversation_cache::GENERATION_CAPACITY,
+            ),
         })
     }
 
@@ -42,16 +48,18 @@ impl ChatServiceImpl {
         &self,
         user_id: &str,
         id: &str,
-    ) -> Result<Conversation, ChatError> {
+    ) -> Result<Arc<Conversation>, ChatError> {
         if !validate::is_conversation_id(id) {
             return Err(ChatError::ConversationNotFound);
         }
-        let conversation = self
-            .store
-            .conversation(id)
-            .await
-            .map_err(store_failed)?
-            .ok_or(ChatError::ConversationNotFound)?;
+        let conversation = match self.conversations.get(id) {
+            Some(cached) => cached,
+            None => {
+                let stored = self.store.conversation(id).await.map_err(store_failed)?;
+                self.conversations
+                    .insert(stored.ok_or(ChatError::ConversationNotFound)?)
+            }
+        };
         if !conversation.has_member(user_id) {
             return Err(ChatError::NotAMember);
         }

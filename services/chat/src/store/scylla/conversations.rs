@@ -14,13 +14,20 @@ impl ScyllaChatStore {
         &self,
         id: &str,
     ) -> Result<Option<Conversation>, StoreError> {
+        if let Some(cached) = self.conversations.get(id) {
+            return Ok(Some(Conversation::clone(&cached)));
+        }
         let found: Vec<rows::ConversationRow> =
             rows::select(&self.session, &self.statements.select_conversation, (id,)).await?;
-        found
+        let conversation = found
             .into_iter()
             .next()
             .map(|row| rows::conversation(id, row))
-            .transpose()
+            .transpose()?;
+        if let Some(conversation) = &conversation {
+            self.conversations.insert(conversation.clone());
+        }
+        Ok(conversation)
     }
 
     /// Stores a conversation; see `ChatStore::create_conversation`.

@@ -26,6 +26,7 @@ use gochat_cql::scylla::{
 
 use self::statements::Statements;
 use super::{ChatStore, StoreError};
+use crate::conversation_cache::{self, ConversationCache};
 use crate::{
     Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
 };
@@ -42,6 +43,8 @@ const CONCURRENCY: usize = 16;
 pub struct ScyllaChatStore {
     session: Arc<Session>,
     statements: Arc<Statements>,
+    /// Conversations read back (never changed once written).
+    conversations: Arc<ConversationCache>,
 }
 
 impl ScyllaChatStore {
@@ -53,6 +56,10 @@ impl ScyllaChatStore {
         Ok(Self {
             session,
             statements: Arc::new(statements),
+            conversations: Arc::new(ConversationCache::new(
+                "cql_store",
+                conversation_cache::GENERATION_CAPACITY,
+            )),
         })
     }
 }

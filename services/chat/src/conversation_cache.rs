@@ -1,0 +1,190 @@
+//! Conversations read or created, kept in memory. A conversation never changes once created
+//! (its kind, members and title are fixed, and it is never deleted), so a cached copy cannot
+//! go stale, on this replica or any other. The service keeps one (sends and history reads
+//! skip the store read that checks membership) and the CQL store keeps one (a send skips
+//! the read of the members it updates). Only conversations that exist are cached.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::{Arc, LazyLock, Mutex, PoisonError},
+};
+
+use prometheus::IntCounterVec;
+
+use crate::Conversation;
+
+/// Entries each generation holds: the cache keeps at most twice this many of each kind.
+pub(crate) const GENERATION_CAPACITY: usize = 16 * 1024;
+
+/// Lookups in the cache, by kind and result.
+static LOOKUPS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    gochat_common::metrics::int_counter_vec(
+        "gochat_chat_conversation_cache_lookups_total",
+        "Conversation cache lookups by cache (service, cql_store), kind (id, direct_pair) and result (hit, miss).",
+        &["cache", "kind", "result"],
+    )
+});
+
+/// Conversations by id and direct conversations by their pair of members.
+pub(crate) struct ConversationCache {
+    name: &'static str,
+    by_id: Generations<String, Arc<Conversation>>,
+    by_pair: Generations<(String, String), Arc<Conversation>>,
+}
+
+impl ConversationCache {
+    /// An empty cache, `name` in its metrics, holding up to `capacity` entries per
+    /// generation.
+    pub(crate) fn new(name: &'static str, capacity: usize) -> Self {
+        Self {
+            name,
+            by_id: Generations::new(capacity),
+            by_pair: Generations::new(capacity),
+        }
+    }
+
+    /// The conversation `id`, if cached.
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Conversation>> {
+        self.observe("id", self.by_id.get(id))
+    }
+
+    /// The direct conversation of `a` and `b`, if cached.
+    pub(crate) fn direct(&self, a: &str, b: &str) -> Option<Arc<Conversation>> {
+        self.observe("direct_pair", self.by_pair.get(&pair(a, b)))
+    }
+
+    fn observe(&self, kind: &str, found: Option<Arc<Conversation>>) -> Option<Arc<Conversation>> {
+        let result = if found.is_some() { "hit" } else { "miss" };
+        LOOKUPS.with_label_values(&[self.name, kind, result]).inc();
+        found
+    }
+
+    /// Caches `conversation` (under its pair too, when direct) and returns it shared.
+    pub(crate) fn insert(&self, conversation: Conversation) -> Arc<Conversation> {
+        let conversation = Arc::new(conversation);
+        if let [a, b] = conversation.member_ids.as_slice()
+            && conversation.kind == crate::ConversationKind::Direct
+        {
+            self.by_pair.insert(pair(a, b), Arc::clone(&conversation));
+        }
+        self.by_id
+            .insert(conversation.id.clone(), Arc::clone(&conversation));
+        conversation
+    }
+}
+
+/// A direct pair's key: the two members, smaller first.
+fn pair(a: &str, b: &str) -> (String, String) {
+    if a < b {
+        (a.to_owned(), b.to_owned())
+    } else {
+        (b.to_owned(), a.to_owned())
+    }
+}
+
+/// A bounded map that forgets what was not used lately, in two generations: entries are
+/// added to the current one; when it is full, it becomes the previous one (dropping the
+/// one before), and an entry found in the previous generation moves back to the current.
+struct Generations<K, V> {
+    capacity: usize,
+    maps: Mutex<(HashMap<K, V>, HashMap<K, V>)>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Generations<K, V> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            maps: Mutex::new((HashMap::new(), HashMap::new())),
+        }
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(value) = maps.0.get(key) {
+            return Some(value.clone());
+        }
+        let (key, value) = maps.1.remove_entry(key)?;
+        self.put(&mut maps, key, value.clone());
+        Some(value)
+    }
+
+    fn insert(&self, key: K, value: V) {
+        let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
+        self.put(&mut maps, key, value);
+    }
+
+    fn put(&self, maps: &mut (HashMap<K, V>, HashMap<K, V>), key: K, value: V) {
+        if maps.0.len() >= self.capacity && !maps.0.contains_key(&key) {
+            maps.1 = std::mem::take(&mut maps.0);
+        }
+        maps.0.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConversationKind;
+
+    fn conversation(id: &str, kind: ConversationKind, members: &[&str]) -> Conversation {
+        Conversation {
+            id: id.to_owned(),
+            kind,
+            member_ids: members.iter().map(|m| (*m).to_owned()).collect(),
+            title: None,
+            created_at_ms: 1,
+        }
+    }
+
+    #[test]
+    fn a_direct_conversation_is_found_by_id_and_by_its_pair_either_way() {
+        let cache = ConversationCache::new("test", 8);
+        cache.insert(conversation(
+            "c1",
+            ConversationKind::Direct,
+            &["bob", "ann"],
+        ));
+        assert_eq!(cache.get("c1").map(|c| c.id.clone()).as_deref(), Some("c1"));
+        assert_eq!(
+            cache.direct("ann", "bob").map(|c| c.id.clone()).as_deref(),
+            Some("c1")
+        );
+        assert_eq!(
+            cache.direct("bob", "ann").map(|c| c.id.clone()).as_deref(),
+            Some("c1")
+        );
+        assert!(cache.direct("ann", "cid").is_none());
+        assert!(cache.get("c2").is_none());
+    }
+
+    #[test]
+    fn a_group_is_not_cached_as_a_pair() {
+        let cache = ConversationCache::new("test", 8);
+        cache.insert(conversation("g", ConversationKind::Group, &["ann", "bob"]));
+        assert!(cache.get("g").is_some());
+        assert!(cache.direct("ann", "bob").is_none());
+    }
+
+    #[test]
+    fn at_most_two_generations_are_kept_and_recent_use_keeps_an_entry() {
+        let generations = Generations::new(2);
+        for k in 0..3 {
+            generations.insert(k, k);
+        }
+        // Generation 1 is {2}, generation 2 is {0, 1}.
+        assert_eq!(generations.get(&0), Some(0));
+        // 0 moved back: generation 1 is {2, 0}.
+        generations.insert(3, 3);
+        // Full: {2, 0} became the previous generation and 1 was forgotten.
+        assert_eq!(generations.get(&1), None);
+        assert_eq!(generations.get(&2), Some(2));
+        assert_eq!(generations.get(&3), Some(3));
+        let maps = generations.maps.lock().unwrap();
+        assert!(maps.0.len() <= 2 && maps.1.len() <= 2, "bounded");
+    }
+}
