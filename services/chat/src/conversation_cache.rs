@@ -4,15 +4,11 @@
 //! skip the store read that checks membership) and the CQL store keeps one (a send skips
 //! the read of the members it updates). Only conversations that exist are cached.
 
-use std::{
-    collections::HashMap,
-    hash::Hash,
-    sync::{Arc, LazyLock, Mutex, PoisonError},
-};
+use std::sync::{Arc, LazyLock};
 
 use prometheus::IntCounterVec;
 
-use crate::Conversation;
+use crate::{Conversation, recent::RecentMap};
 
 /// Entries each generation holds: the cache keeps at most twice this many of each kind.
 pub(crate) const GENERATION_CAPACITY: usize = 16 * 1024;
@@ -29,8 +25,8 @@ static LOOKUPS: LazyLock<IntCounterVec> = LazyLock::new(|| {
 /// Conversations by id and direct conversations by their pair of members.
 pub(crate) struct ConversationCache {
     name: &'static str,
-    by_id: Generations<String, Arc<Conversation>>,
-    by_pair: Generations<(String, String), Arc<Conversation>>,
+    by_id: RecentMap<String, Arc<Conversation>>,
+    by_pair: RecentMap<(String, String), Arc<Conversation>>,
 }
 
 impl ConversationCache {
@@ -39,8 +35,8 @@ impl ConversationCache {
     pub(crate) fn new(name: &'static str, capacity: usize) -> Self {
         Self {
             name,
-            by_id: Generations::new(capacity),
-            by_pair: Generations::new(capacity),
+            by_id: RecentMap::new(capacity),
+            by_pair: RecentMap::new(capacity),
         }
     }
 
@@ -80,49 +76,6 @@ fn pair(a: &str, b: &str) -> (String, String) {
         (a.to_owned(), b.to_owned())
     } else {
         (b.to_owned(), a.to_owned())
-    }
-}
-
-/// A bounded map that forgets what was not used lately, in two generations: entries are
-/// added to the current one; when it is full, it becomes the previous one (dropping the
-/// one before), and an entry found in the previous generation moves back to the current.
-struct Generations<K, V> {
-    capacity: usize,
-    maps: Mutex<(HashMap<K, V>, HashMap<K, V>)>,
-}
-
-impl<K: Eq + Hash + Clone, V: Clone> Generations<K, V> {
-    fn new(capacity: usize) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            maps: Mutex::new((HashMap::new(), HashMap::new())),
-        }
-    }
-
-    fn get<Q>(&self, key: &Q) -> Option<V>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(value) = maps.0.get(key) {
-            return Some(value.clone());
-        }
-        let (key, value) = maps.1.remove_entry(key)?;
-        self.put(&mut maps, key, value.clone());
-        Some(value)
-    }
-
-    fn insert(&self, key: K, value: V) {
-        let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
-        self.put(&mut maps, key, value);
-    }
-
-    fn put(&self, maps: &mut (HashMap<K, V>, HashMap<K, V>), key: K, value: V) {
-        if maps.0.len() >= self.capacity && !maps.0.contains_key(&key) {
-            maps.1 = std::mem::take(&mut maps.0);
-        }
-        maps.0.insert(key, value);
     }
 }
 
@@ -168,23 +121,5 @@ mod tests {
         cache.insert(conversation("g", ConversationKind::Group, &["ann", "bob"]));
         assert!(cache.get("g").is_some());
         assert!(cache.direct("ann", "bob").is_none());
-    }
-
-    #[test]
-    fn at_most_two_generations_are_kept_and_recent_use_keeps_an_entry() {
-        let generations = Generations::new(2);
-        for k in 0..3 {
-            generations.insert(k, k);
-        }
-        // Generation 1 is {2}, generation 2 is {0, 1}.
-        assert_eq!(generations.get(&0), Some(0));
-        // 0 moved back: generation 1 is {2, 0}.
-        generations.insert(3, 3);
-        // Full: {2, 0} became the previous generation and 1 was forgotten.
-        assert_eq!(generations.get(&1), None);
-        assert_eq!(generations.get(&2), Some(2));
-        assert_eq!(generations.get(&3), Some(3));
-        let maps = generations.maps.lock().unwrap();
-        assert!(maps.0.len() <= 2 && maps.1.len() <= 2, "bounded");
     }
 }

@@ -20,6 +20,7 @@ mod message_id;
 mod metrics;
 mod model;
 mod readiness;
+mod recent;
 mod service;
 mod store;
 

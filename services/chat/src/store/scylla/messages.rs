@@ -1,6 +1,5 @@
 //! Idempotent message stores and their delivery state.
 
-use futures::TryFutureExt;
 use gochat_cql::scylla::{serialize::row::SerializeRow, statement::prepared::PreparedStatement};
 
 use super::{ScyllaChatStore, keys, lwt::Outcome, rows, run_all, unavailable};
@@ -97,13 +96,10 @@ impl ScyllaChatStore {
                 )
             })
             .collect();
-        let bucket_write = gochat_cql::execute_unpaged(
-            &self.session,
-            &self.statements.insert_bucket,
-            (conversation_id, bucket),
-        )
-        .map_err(unavailable);
-        futures::try_join!(bucket_write, run_all(member_writes))?;
+        futures::try_join!(
+            self.index_bucket(conversation_id, bucket),
+            run_all(member_writes)
+        )?;
         let values = (
             conversation_id,
             bucket,
@@ -115,6 +111,24 @@ impl ScyllaChatStore {
         gochat_cql::execute_unpaged(&self.session, &self.statements.insert_message, values)
             .await
             .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Writes the (conversation, bucket) index row unless this process already has: the
+    /// row never changes or goes away, so writing it once is enough.
+    async fn index_bucket(&self, conversation_id: &str, bucket: i32) -> Result<(), StoreError> {
+        let key = (conversation_id.to_owned(), bucket);
+        if self.indexed_buckets.get(&key).is_some() {
+            return Ok(());
+        }
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.insert_bucket,
+            (conversation_id, bucket),
+        )
+        .await
+        .map_err(unavailable)?;
+        self.indexed_buckets.insert(key, ());
         Ok(())
     }
 

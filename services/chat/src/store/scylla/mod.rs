@@ -27,6 +27,7 @@ use gochat_cql::scylla::{
 use self::statements::Statements;
 use super::{ChatStore, StoreError};
 use crate::conversation_cache::{self, ConversationCache};
+use crate::recent::RecentMap;
 use crate::{
     Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
 };
@@ -38,6 +39,9 @@ pub use self::schema::{SCHEMA, migrate};
 /// conversations of a list or of a catch-up).
 const CONCURRENCY: usize = 16;
 
+/// Bucket index rows remembered as written, per generation of [`RecentMap`].
+const INDEXED_BUCKETS_PER_GENERATION: usize = 16 * 1024;
+
 /// Conversations and messages in a CQL keyspace, through one shared session.
 #[derive(Clone)]
 pub struct ScyllaChatStore {
@@ -45,6 +49,9 @@ pub struct ScyllaChatStore {
     statements: Arc<Statements>,
     /// Conversations read back (never changed once written).
     conversations: Arc<ConversationCache>,
+    /// (conversation, bucket) index rows this process has written: rows that are never
+    /// removed, so a send into a bucket already indexed skips the write.
+    indexed_buckets: Arc<RecentMap<(String, i32), ()>>,
 }
 
 impl ScyllaChatStore {
@@ -60,6 +67,7 @@ impl ScyllaChatStore {
                 "cql_store",
                 conversation_cache::GENERATION_CAPACITY,
             )),
+            indexed_buckets: Arc::new(RecentMap::new(INDEXED_BUCKETS_PER_GENERATION)),
         })
     }
 }
