@@ -38,7 +38,8 @@ pub struct WsQuery {
 /// Initial read buffer of a socket (grows for larger frames): client frames are a few hundred
 /// bytes, and every idle socket keeps this much.
 const WS_READ_BUFFER_BYTES: usize = 1024;
-/// Bytes a socket's writer gathers before writing them out (it flushes after each frame).
+/// Bytes a socket's writer gathers before writing them out (it flushes after each batch of
+/// queued frames).
 const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Opens the event socket. Server frames: `{"type":"message","event_id","message"}`,
