@@ -119,6 +119,28 @@ async fn deliveries_reach_only_the_gateways_where_the_user_is_connected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_creates_the_gateway_inbox_and_its_group_before_returning() {
+    let gateway_config = config("inbox", Some("A"));
+    let prefix = gateway_config.prefix.clone();
+    let inbox = format!("{prefix}:{{gw:A}}:inbox");
+    // Dropped at once, which stops its background tasks: only `connect` itself can have
+    // created the inbox (a publish right after connecting depends on it).
+    drop(connect(gateway_config).await);
+    let groups: Vec<Vec<redis::Value>> = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(&inbox)
+        .query_async(&mut raw().await)
+        .await
+        .expect("the inbox exists");
+    assert_eq!(groups.len(), 1, "one consumer group on the inbox");
+    assert!(
+        groups[0].contains(&redis::Value::BulkString(b"gateway".to_vec())),
+        "the group is the gateways' one: {groups:?}"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_gateway_reclaims_what_its_previous_incarnation_left_pending() {
     let gateway_config = config("reclaim", Some("A"));
     let prefix = gateway_config.prefix.clone();

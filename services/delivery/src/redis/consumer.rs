@@ -73,7 +73,7 @@ fn inbox_and_id(shared: &Shared) -> (String, &str) {
 }
 
 /// Creates the inbox and its consumer group unless they exist.
-async fn ensure_group(shared: &Shared, inbox: &str) -> Result<(), Failure> {
+pub(crate) async fn ensure_group(shared: &Shared, inbox: &str) -> Result<(), Failure> {
     let created: Result<(), redis::RedisError> = redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(inbox)
