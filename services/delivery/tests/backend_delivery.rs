@@ -119,7 +119,7 @@ async fn deliveries_reach_only_the_gateways_where_the_user_is_connected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connect_creates_the_gateway_inbox_and_its_group_before_returning() {
+async fn connect_creates_the_gateway_inbox_and_its_heartbeat_before_returning() {
     let gateway_config = config("inbox", Some("A"));
     let prefix = gateway_config.prefix.clone();
     let inbox = format!("{prefix}:{{gw:A}}:inbox");
@@ -137,6 +137,13 @@ async fn connect_creates_the_gateway_inbox_and_its_group_before_returning() {
         groups[0].contains(&redis::Value::BulkString(b"gateway".to_vec())),
         "the group is the gateways' one: {groups:?}"
     );
+    let beat: Option<f64> = redis::cmd("ZSCORE")
+        .arg(format!("{prefix}:gateways"))
+        .arg("A")
+        .query_async(&mut raw().await)
+        .await
+        .unwrap();
+    assert!(beat.is_some(), "the gateway's first heartbeat is recorded");
     cleanup(&prefix).await;
 }
 
@@ -150,7 +157,6 @@ async fn a_restarted_gateway_reclaims_what_its_previous_incarnation_left_pending
     let first = connect(gateway_config.clone()).await;
     let subscription = first.subscribe(&user).await.unwrap();
     drop(first);
-    drop(subscription);
 
     for n in 0..5u8 {
         publisher
@@ -158,6 +164,7 @@ async fn a_restarted_gateway_reclaims_what_its_previous_incarnation_left_pending
             .await
             .unwrap();
     }
+    drop(subscription);
     // The previous incarnation read these notifications and died before acknowledging.
     let mut redis = raw().await;
     let read: redis::Value = redis::cmd("XREADGROUP")

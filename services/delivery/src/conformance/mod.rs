@@ -51,8 +51,7 @@ pub trait LogControl: Send + Sync {
 /// Runs every check against `log`, using `control` where a check needs it.
 pub async fn run_all(log: Arc<dyn EventLog>, control: Arc<dyn LogControl>) {
     run_core(Arc::clone(&log)).await;
-    overflowing_subscription_ends_without_blocking_publish(&log, control.subscriber_capacity())
-        .await;
+    overflowing_subscription_ends_without_blocking_publish(&log, control.as_ref()).await;
     dropped_subscriptions_are_pruned(&log, control.as_ref()).await;
     truncation_is_reported_after_trimming(&log, control.as_ref()).await;
 }

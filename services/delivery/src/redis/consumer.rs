@@ -25,7 +25,8 @@ use super::{
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Runs until `stop` fires.
+/// Runs until `stop` fires; once it has, no new step starts (the selects look at `stop`
+/// first).
 pub(crate) async fn run(
     shared: Arc<Shared>,
     mut reader: ConnectionManager,
@@ -42,6 +43,7 @@ pub(crate) async fn run(
             }
         };
         let outcome = tokio::select! {
+            biased;
             () = stop.cancelled() => return,
             outcome = step => outcome,
         };
@@ -58,6 +60,7 @@ pub(crate) async fn run(
                 tracing::warn!(error = %e, retry_in = ?backoff, "reading the gateway inbox failed");
                 recovering = true;
                 tokio::select! {
+                    biased;
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
                 }

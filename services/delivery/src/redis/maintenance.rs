@@ -29,7 +29,8 @@ fn every(period: Duration) -> Interval {
     interval
 }
 
-/// Runs until `stop` fires.
+/// Runs until `stop` fires; once it has, no new step starts (the selects look at `stop`
+/// first).
 pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     let config = &shared.config;
     let mut heartbeat = every(config.presence_ttl.min(config.dead_gateway_after) / 3);
@@ -38,6 +39,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     let mut swept_to: Option<String> = None;
     loop {
         let job = tokio::select! {
+            biased;
             () = stop.cancelled() => return,
             _ = heartbeat.tick() => Job::Heartbeat,
             _ = presence.tick() => Job::Presence,
@@ -54,6 +56,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
             }
         };
         let outcome = tokio::select! {
+            biased;
             () = stop.cancelled() => return,
             outcome = work => outcome,
         };
@@ -65,7 +68,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
 
 /// Records this gateway's heartbeat, keeps its inbox (and the registry) from expiring, and
 /// deletes the inboxes of gateways silent for longer than the dead-gateway timeout.
-async fn beat(shared: &Shared) -> Result<(), Failure> {
+pub(crate) async fn beat(shared: &Shared) -> Result<(), Failure> {
     let Some(me) = shared.gateway_id() else {
         return Ok(());
     };

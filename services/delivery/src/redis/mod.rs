@@ -139,8 +139,8 @@ fn unavailable(e: RedisError) -> DeliveryError {
 
 impl RedisEventLog {
     /// Connects to the Redis at `url` (`redis://host:port/db`). With a gateway id it also
-    /// creates this gateway's inbox and starts its consumer and its maintenance
-    /// (heartbeat, presence refresh, sweep, dead-gateway cleanup).
+    /// creates this gateway's inbox, records its first heartbeat, and starts its consumer
+    /// and its maintenance (heartbeat, presence refresh, sweep, dead-gateway cleanup).
     pub async fn connect(url: &str, config: RedisLogConfig) -> Result<Self, DeliveryError> {
         if config.gateway_id.as_deref() == Some("") {
             return Err(DeliveryError::Unavailable(
@@ -166,6 +166,8 @@ impl RedisEventLog {
             // existing inbox, so a subscription made right after would otherwise wait for
             // the sweep until the consumer task got round to creating it.
             consumer::ensure_group(&shared, &shared.keys.inbox(id)).await?;
+            // Likewise, other gateways see this one alive from the start.
+            maintenance::beat(&shared).await?;
             let reader_config = manager_config(shared.config.block + timeout, timeout);
             let reader = ConnectionManager::new_lazy_with_config(client, reader_config)
                 .map_err(unavailable)?;
