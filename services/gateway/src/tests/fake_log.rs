@@ -18,6 +18,8 @@ struct Inner {
     next: u64,
     /// Events at or before this id count as trimmed: replays from before it are truncated.
     trimmed_through: Option<EventId>,
+    /// Subscribing fails (as when the log's backend cannot be reached).
+    refuse_subscriptions: bool,
 }
 
 /// Per-user logs in memory; ids are `N-0` with N increasing from 1.
@@ -66,6 +68,11 @@ impl FakeLog {
     /// Ends every live subscription of `user` (as a log dropping a slow subscriber does).
     pub fn drop_subscribers(&self, user: &str) {
         self.0.lock().unwrap().subscribers.remove(user);
+    }
+
+    /// Makes every later subscribe fail as an unreachable backend does.
+    pub fn refuse_subscriptions(&self) {
+        self.0.lock().unwrap().refuse_subscriptions = true;
     }
 
     /// Number of live subscriptions of `user`.
@@ -122,10 +129,12 @@ impl EventLog for FakeLog {
     }
 
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
+        let mut inner = self.0.lock().unwrap();
+        if inner.refuse_subscriptions {
+            return Err(DeliveryError::Unavailable("the fake log refuses".into()));
+        }
         let (tx, rx) = flume::bounded(64);
-        self.0
-            .lock()
-            .unwrap()
+        inner
             .subscribers
             .entry(user.to_owned())
             .or_default()

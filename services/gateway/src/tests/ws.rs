@@ -75,16 +75,6 @@ async fn expect_close(ws: &mut Client, code: u16) {
     }
 }
 
-async fn wait_subscribed(h: &Harness) {
-    for _ in 0..100 {
-        if h.log.subscribers(ME) > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the socket never subscribed");
-}
-
 #[tokio::test]
 async fn bad_tokens_and_since_are_refused_before_upgrading() {
     let h = harness(Config::default());
@@ -107,6 +97,32 @@ async fn bad_tokens_and_since_are_refused_before_upgrading() {
                 other.map(|_| ())
             ),
         }
+    }
+}
+
+#[tokio::test]
+async fn a_socket_is_subscribed_when_its_upgrade_is_answered() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    assert_eq!(h.log.subscribers(ME), 1, "subscribed before the 101");
+    h.log.push_message(ME, "m1", 1);
+    assert_eq!(next_json(&mut ws).await["message"]["id"], "m1");
+}
+
+#[tokio::test]
+async fn an_unreachable_event_log_is_answered_503_before_upgrading() {
+    let h = harness(Config::default());
+    h.log.refuse_subscriptions();
+    let addr = start(&h).await;
+    match connect(addr, "", Some(&h.token())).await {
+        Err(tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(body["error"]["code"], "unavailable");
+        }
+        other => panic!("expected HTTP 503, got {:?}", other.map(|_| ())),
     }
 }
 
@@ -138,7 +154,6 @@ async fn malformed_frames_get_error_frames_and_the_socket_stays_open() {
     assert_eq!(frame["code"], "unavailable");
     assert_eq!(frame["client_msg_id"], "k1");
     // Still open: live events flow.
-    wait_subscribed(&h).await;
     let id = h.log.push_message(ME, "m1", 1_000);
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["type"], "message");
@@ -166,7 +181,6 @@ async fn replays_after_since_then_streams_live() {
         let frame = next_json(&mut ws).await;
         assert_eq!(frame["message"]["id"], format!("m{i}"));
     }
-    wait_subscribed(&h).await;
     h.log.push_message(ME, "m6", 6);
     assert_eq!(next_json(&mut ws).await["message"]["id"], "m6");
 }
@@ -192,7 +206,6 @@ async fn a_dropped_subscription_closes_with_1013() {
     let h = harness(Config::default());
     let addr = start(&h).await;
     let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
-    wait_subscribed(&h).await;
     h.log.drop_subscribers(ME);
     expect_close(&mut ws, 1013).await;
 }
@@ -211,7 +224,6 @@ async fn shutdown_closes_with_1001() {
     let h = harness(Config::default());
     let addr = start(&h).await;
     let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
-    wait_subscribed(&h).await;
     h.shutdown.trigger();
     expect_close(&mut ws, 1001).await;
 }
@@ -219,13 +231,13 @@ async fn shutdown_closes_with_1001() {
 #[tokio::test]
 async fn idle_sockets_are_pinged_and_silent_ones_closed() {
     let h = harness(Config {
-        ws_ping_interval: Duration::from_millis(150),
+        ws_ping_interval: Duration::from_millis(300),
         ..Config::default()
     });
     let addr = start(&h).await;
     let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
     // Not reading means not answering pings: after two silent intervals the server closes.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
     let mut saw_ping = false;
     loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next())
@@ -284,7 +296,6 @@ async fn a_truncated_log_replays_history_then_the_retained_log() {
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["event_id"], kept.to_string());
     assert_eq!(frame["message"]["id"], "kept");
-    wait_subscribed(&h).await;
     let live = h.log.push_message(ME, "live", 40);
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["event_id"], live.to_string());

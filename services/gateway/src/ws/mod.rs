@@ -84,6 +84,16 @@ async fn accept(
         .map_err(|_| ApiError::invalid_request("since is not an event id"))?;
     let upgrade =
         upgrade.map_err(|_| ApiError::invalid_request("expected a WebSocket upgrade request"))?;
+    // Subscribed before the 101: every event published once the client holds the socket
+    // reaches it live, so a send right after connecting is seen.
+    let live = state
+        .events()
+        .subscribe(&identity.account_id)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "subscribing a socket failed");
+            ApiError::unavailable("delivery is unavailable; reconnect later")
+        })?;
     let config = state.config();
     let state = state.clone();
     Ok(upgrade
@@ -93,5 +103,5 @@ async fn accept(
         // (64 KiB at most), and idle sockets must stay cheap.
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(WS_WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| session::run(socket, state, identity, since)))
+        .on_upgrade(move |socket| session::run(socket, state, identity, live, since)))
 }

@@ -1,5 +1,6 @@
-//! One connected socket: subscribe, replay, then stream live events while answering the
-//! client's sends, pinging, and closing on token expiry, shutdown or a stalled peer.
+//! One connected socket, subscribed before its upgrade: replay, then stream live events
+//! while answering the client's sends, pinging, and closing on token expiry, shutdown or a
+//! stalled peer.
 
 use std::{
     sync::Arc,
@@ -34,8 +35,15 @@ use crate::{
 /// Sends of one socket that may wait on chat at once.
 const MAX_SENDS_IN_FLIGHT: usize = 32;
 
-/// Runs the socket of `identity` until it ends, resuming after `since` if given.
-pub async fn run(socket: WebSocket, state: AppState, identity: Identity, since: Option<EventId>) {
+/// Runs the socket of `identity`, whose live events `live` already receives, until it
+/// ends, resuming after `since` if given.
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    identity: Identity,
+    live: Subscription,
+    since: Option<EventId>,
+) {
     let _open = OpenSocket::open();
     let (sink, stream) = socket.split();
     let (outbox, writer_input) = Outbox::new(state.config().ws_queue_frames);
@@ -50,7 +58,7 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity, since: 
     let writer = run_writer(sink, writer_input);
     tokio::pin!(writer);
     tokio::select! {
-        () = session.drive(stream, since) => {
+        () = session.drive(stream, live, since) => {
             session.outbox.close(CLOSE_NORMAL, "bye");
             writer.await;
         }
@@ -66,12 +74,13 @@ struct Session {
 }
 
 impl Session {
-    async fn drive(&self, mut stream: SplitStream<WebSocket>, since: Option<EventId>) {
+    async fn drive(
+        &self,
+        mut stream: SplitStream<WebSocket>,
+        mut live: Subscription,
+        since: Option<EventId>,
+    ) {
         let user = self.identity.account_id.as_str();
-        let mut live = match self.state.events().subscribe(user).await {
-            Ok(live) => live,
-            Err(e) => return self.fail(&format!("subscribing: {e}")),
-        };
         let mut last_sent = None;
         if let Some(since) = since {
             let shutdown = self.state.shutdown().clone();
