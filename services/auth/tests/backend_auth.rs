@@ -196,7 +196,7 @@ async fn retrying_a_half_done_create_finishes_it() {
 async fn a_session_row_vanishes_at_its_expiry() {
     let (_session, _ks, store) = open().await;
     let session = SessionRecord {
-        expires_at_ms: now_ms() + 2_000,
+        expires_at_ms: now_ms() + 4_000,
         ..conformance::sample_session()
     };
     SessionStore::create(&store, &session)
@@ -236,7 +236,7 @@ async fn a_rotation_that_shortens_the_expiry_ends_the_session_sooner() {
             &session.secret_hash,
             &next,
             now_ms(),
-            now_ms() + 2_000,
+            now_ms() + 4_000,
         )
         .await
         .expect("rotate");
@@ -248,7 +248,7 @@ async fn a_rotation_that_shortens_the_expiry_ends_the_session_sooner() {
 async fn a_rotation_keeps_the_session_past_its_first_expiry() {
     let (_session, _ks, store) = open().await;
     let session = SessionRecord {
-        expires_at_ms: now_ms() + 2_000,
+        expires_at_ms: now_ms() + 4_000,
         ..conformance::sample_session()
     };
     SessionStore::create(&store, &session)
@@ -262,7 +262,7 @@ async fn a_rotation_keeps_the_session_past_its_first_expiry() {
     let RotateOutcome::Rotated(rotated) = outcome else {
         panic!("expected Rotated, got {outcome:?}");
     };
-    tokio::time::sleep(Duration::from_millis(4_000)).await;
+    tokio::time::sleep(Duration::from_millis(6_000)).await;
     let stored = SessionStore::get(&store, &session.id).await.expect("get");
     assert_eq!(stored, Some(rotated), "every cell took the new TTL");
 }
@@ -271,7 +271,7 @@ async fn a_rotation_keeps_the_session_past_its_first_expiry() {
 async fn a_revoked_session_keeps_its_expiry() {
     let (_session, _ks, store) = open().await;
     let session = SessionRecord {
-        expires_at_ms: now_ms() + 3_000,
+        expires_at_ms: now_ms() + 5_000,
         ..conformance::sample_session()
     };
     SessionStore::create(&store, &session)

@@ -65,7 +65,7 @@ async fn the_counter_key_expires_with_its_window() {
 #[tokio::test]
 async fn the_window_ends_and_the_key_is_gone() {
     let store = store().await;
-    let window = Duration::from_millis(400);
+    let window = Duration::from_millis(1000);
     assert!(store.hit("acct:ada", 1, window).await.unwrap().allowed);
     let refused = store.hit("acct:ada", 1, window).await.unwrap();
     assert!(!refused.allowed);

@@ -78,7 +78,9 @@ async fn keys_carry_ttls_past_the_code_expiry_and_the_window() {
 
 #[tokio::test]
 async fn an_expired_code_is_kept_for_the_grace_then_dropped() {
-    let store = store().await.with_expired_grace(Duration::from_millis(400));
+    let store = store()
+        .await
+        .with_expired_grace(Duration::from_millis(1000));
     let email = conformance::fresh_email();
     let record = record_expiring_at(gochat_common::clock::now_ms());
     store.put(&email, &record).await.unwrap();
@@ -87,7 +89,7 @@ async fn an_expired_code_is_kept_for_the_grace_then_dropped() {
         Some(record),
         "still there to answer EXPIRED"
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         store.get(&email).await.unwrap(),
         None,

@@ -63,7 +63,7 @@ pub async fn keys_are_counted_separately(store: &dyn RateLimitStore, key: &str) 
 
 /// After the window ends the key is allowed again (fixed window, not sliding).
 pub async fn the_window_resets(store: &dyn RateLimitStore, key: &str) {
-    let window = Duration::from_millis(300);
+    let window = Duration::from_millis(1000);
     assert!(store.hit(key, 1, window).await.expect("hit").allowed);
     let refused = store.hit(key, 1, window).await.expect("hit");
     assert!(!refused.allowed);
