@@ -1,6 +1,6 @@
 //! Cooperative shutdown: one token that every server and task of a process watches.
 
-use std::time::Duration;
+use std::{pin::Pin, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
@@ -35,27 +35,41 @@ impl Shutdown {
     }
 }
 
-/// Completes on SIGTERM or SIGINT (Ctrl-C).
-pub async fn wait_for_signal() {
+/// Fires `shutdown` on the first SIGTERM or SIGINT (Ctrl-C). The handlers are installed
+/// before it returns, so a signal arriving any time later drains the process instead of
+/// killing it. Must be called within a Tokio runtime.
+pub fn trigger_on_signal(shutdown: Shutdown) {
+    let signalled = installed_signals();
+    tokio::spawn(async move {
+        signalled.await;
+        tracing::info!("shutdown signal received; draining");
+        shutdown.trigger();
+    });
+}
+
+/// Completes on SIGTERM or SIGINT, whose handlers are registered by this call (where that
+/// fails, on Ctrl-C; never, if that cannot be listened for either).
+fn installed_signals() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        if let (Ok(mut term), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
                 tokio::select! {
                     _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = interrupt.recv() => {}
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            });
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    Box::pin(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
 }
 
 /// Runs `work` to completion, but gives up `deadline` after `shutdown` fires:
@@ -71,4 +85,27 @@ pub async fn drain_with_deadline<F: Future>(
         _ = shutdown.wait() => {}
     }
     tokio::time::timeout(deadline, work).await.ok()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sigterm_sent_right_after_installing_fires_the_shutdown() {
+        let shutdown = Shutdown::new();
+        trigger_on_signal(shutdown.clone());
+        // Sent before the handling task has run once: the handler must already be in place,
+        // or the default action ends this whole test process.
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &std::process::id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(5), shutdown.wait())
+            .await
+            .expect("the shutdown fires");
+    }
 }

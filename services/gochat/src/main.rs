@@ -14,7 +14,7 @@ use clap::Parser;
 use gochat_common::{
     Shutdown,
     logging::LogFormat,
-    shutdown::wait_for_signal,
+    shutdown::trigger_on_signal,
     telemetry::{self, TelemetryConfig},
 };
 
@@ -79,12 +79,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Run(args) => service_plan(&args.targets, args.service),
     };
     let shutdown = Shutdown::new();
-    let on_signal = shutdown.clone();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::info!("shutdown signal received; draining");
-        on_signal.trigger();
-    });
+    trigger_on_signal(shutdown.clone());
     runner::run(plan, shutdown).await
 }
 

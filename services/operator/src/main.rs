@@ -8,7 +8,7 @@ use gochat_common::{
     Readiness, Shutdown,
     logging::LogFormat,
     ops,
-    shutdown::wait_for_signal,
+    shutdown::trigger_on_signal,
     telemetry::{self, TelemetryConfig},
 };
 use gochat_operator::{
@@ -89,11 +89,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     metrics::register();
     let shutdown = Shutdown::new();
-    let signals = shutdown.clone();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        signals.trigger();
-    });
+    trigger_on_signal(shutdown.clone());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
