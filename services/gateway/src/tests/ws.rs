@@ -47,6 +47,24 @@ async fn connect(
     connect_async(req).await.map(|(ws, _)| ws)
 }
 
+/// The JSON body of a connection attempt answered with HTTP `status` instead of an
+/// upgrade; for 429 and 503 it must carry a `Retry-After`.
+fn refused(outcome: Result<Client, tungstenite::Error>, status: u16, what: &str) -> Value {
+    match outcome {
+        Err(tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), status, "{what}");
+            if matches!(status, 429 | 503) {
+                assert!(response.headers().contains_key("retry-after"), "{what}");
+            }
+            serde_json::from_slice(response.body().as_deref().unwrap()).unwrap()
+        }
+        other => panic!(
+            "{what}: expected HTTP {status}, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+}
+
 /// The next data or close frame (pings skipped), within 5 s.
 async fn next(ws: &mut Client) -> Message {
     loop {
@@ -85,18 +103,8 @@ async fn bad_tokens_and_since_are_refused_before_upgrading() {
         ("", Some("junk"), 401),
         ("?since=x-1", Some(h.token().as_str()), 400),
     ] {
-        match connect(addr, query, bearer).await {
-            Err(tungstenite::Error::Http(response)) => {
-                assert_eq!(response.status().as_u16(), status);
-                let body: Value =
-                    serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
-                assert!(body["error"]["code"].is_string());
-            }
-            other => panic!(
-                "{query}: expected HTTP {status}, got {:?}",
-                other.map(|_| ())
-            ),
-        }
+        let body = refused(connect(addr, query, bearer).await, status, query);
+        assert!(body["error"]["code"].is_string(), "{query}");
     }
 }
 
@@ -115,15 +123,8 @@ async fn an_unreachable_event_log_is_answered_503_before_upgrading() {
     let h = harness(Config::default());
     h.log.refuse_subscriptions();
     let addr = start(&h).await;
-    match connect(addr, "", Some(&h.token())).await {
-        Err(tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status().as_u16(), 503);
-            assert!(response.headers().contains_key("retry-after"));
-            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
-            assert_eq!(body["error"]["code"], "unavailable");
-        }
-        other => panic!("expected HTTP 503, got {:?}", other.map(|_| ())),
-    }
+    let body = refused(connect(addr, "", Some(&h.token())).await, 503, "log down");
+    assert_eq!(body["error"]["code"], "unavailable");
 }
 
 #[tokio::test]
