@@ -89,8 +89,6 @@ pub async fn drain_with_deadline<F: Future>(
 
 #[cfg(all(test, unix))]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[tokio::test]

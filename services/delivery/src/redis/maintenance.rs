@@ -34,6 +34,8 @@ fn every(period: Duration) -> Interval {
 pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     let config = &shared.config;
     let mut heartbeat = every(config.presence_ttl.min(config.dead_gateway_after) / 3);
+    // `connect` has just recorded the first heartbeat: the next is due a period later.
+    heartbeat.reset();
     let mut presence = every(config.presence_ttl / 3);
     let mut sweep = every(config.sweep_interval);
     let mut swept_to: Option<String> = None;
