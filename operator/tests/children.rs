@@ -21,7 +21,7 @@ use k8s_openapi::api::{
 
 fn example(file: &str) -> ChatCluster {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
+        .join("../examples")
         .join(file);
     let text = std::fs::read_to_string(&path).expect("example readable");
     let doc = text
