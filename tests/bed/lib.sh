@@ -15,6 +15,9 @@ CASSANDRA_HOME_DIR=$GOCHAT_CACHE/cassandra-$CASSANDRA_VERSION
 OTELCOL_VERSION=${GOCHAT_OTELCOL_VERSION:-0.162.0}
 OTELCOL_PROVIDER_VERSION=${GOCHAT_OTELCOL_PROVIDER_VERSION:-1.68.0}
 OTELCOL_HOME_DIR=$GOCHAT_CACHE/otelcol-$OTELCOL_VERSION
+# The address the servers listen on: loopback, unless a caller that needs them reachable from
+# elsewhere on this machine (the node tier's pods, through the node bridge) names another.
+BED_HOST=${GOCHAT_BED_HOST:-127.0.0.1}
 # Seconds a server may take to become ready before `up` gives up.
 BED_TIMEOUT=${GOCHAT_BED_TIMEOUT:-180}
 # Seconds a server may take to exit on SIGTERM before it gets SIGKILL.
@@ -53,9 +56,9 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Succeeds when something accepts TCP connections on 127.0.0.1:PORT.
+# Succeeds when something accepts TCP connections on HOST:PORT (HOST defaults to 127.0.0.1).
 port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # Validates a port argument.
