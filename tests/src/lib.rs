@@ -1,7 +1,7 @@
 //! gochat's shared test harness: real `gochat` processes on free ports, a distributed cluster
 //! (`tests/system/cluster`), an HTTP client for the public API, the local-mode mail outbox and
-//! the SMTP sink's Maildir, a WebSocket client, and message traffic for fault tests. Every test
-//! tier uses these instead of starting servers its own way.
+//! the SMTP sink's Maildir, a WebSocket client, message traffic for fault tests, and kubectl for
+//! the node tier. Every test tier uses these instead of starting servers its own way.
 #![forbid(unsafe_code)]
 
 mod api;
@@ -10,6 +10,7 @@ pub mod check;
 pub mod cluster;
 mod env;
 mod error;
+pub mod kube;
 mod local;
 mod logfile;
 pub mod mail;

@@ -1,7 +1,9 @@
-//! Message traffic for the system tests: a sender that retries with the same
-//! `client_msg_id` until acknowledged, a receiver that reconnects with `since`, and the
-//! counting of what was acknowledged against what arrived (the `FAULT` lines).
+//! Message traffic for the fault tests (system and node tiers): a sender that retries with the
+//! same `client_msg_id` until acknowledged, a receiver that reconnects with `since`, the
+//! counting of what was acknowledged against what arrived (the `FAULT` lines), and the flow
+//! that puts them together.
 
+pub mod flow;
 mod receiver;
 mod sender;
 mod tally;

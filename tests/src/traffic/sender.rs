@@ -13,7 +13,9 @@ use crate::{ApiClient, ApiResponse, HarnessError};
 /// What to send, where and how fast.
 #[derive(Debug, Clone)]
 pub struct SendPlan {
-    /// Base URLs of the gateways; attempt `k` goes to gateway `k % len`.
+    /// Base URLs of the gateways; attempt `k` goes to gateway `k % len`, unless that one gave
+    /// no answer in the last [`COOL_DOWN`] (then to the next one that did, as a client with
+    /// several endpoints stops asking one that is gone).
     pub gateways: Vec<String>,
     /// The sender's access token.
     pub token: String,
@@ -187,6 +189,19 @@ fn backoff(failures: u32, asked: Duration) -> Duration {
     exponential.max(asked).min(BACKOFF_MAX)
 }
 
+/// How long a gateway that gave no answer is passed over while another one may answer.
+pub const COOL_DOWN: Duration = Duration::from_secs(30);
+
+/// The gateway for attempt number `attempt`: round robin, skipping gateways cooling down
+/// after giving no answer (all of them cooling: the round-robin one anyway).
+fn pick_gateway(attempt: usize, cooling_until: &[Instant], now: Instant) -> usize {
+    let n = cooling_until.len();
+    (0..n)
+        .map(|offset| (attempt + offset) % n)
+        .find(|&g| cooling_until[g] <= now)
+        .unwrap_or(attempt % n)
+}
+
 /// Removes and returns the pending message due soonest, if it is due at `now`.
 fn take_due(retries: &mut Vec<Pending>, now: Instant) -> Option<Pending> {
     let (index, _) = retries
@@ -205,6 +220,7 @@ async fn run(
     let started = Instant::now();
     let mut report = SendReport::default();
     let mut retries: Vec<Pending> = Vec::new();
+    let mut cooling_until = vec![started; clients.len()];
     let mut next_new = 0;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / plan.rate_per_sec.max(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -219,13 +235,16 @@ async fn run(
         } else {
             continue;
         };
-        let gateway = report.attempts.len() % clients.len();
+        let gateway = pick_gateway(report.attempts.len(), &cooling_until, now);
         let client_msg_id = format!("{}-{seq}", plan.tag);
         let body = format!("{} message #{seq}", plan.tag);
         let call = clients[gateway].send(&plan.token, &plan.conversation_id, &body, &client_msg_id);
         let answer = tokio::time::timeout(plan.attempt_timeout, call).await;
         let ended = Instant::now();
         let (outcome, asked) = classify(answer, &client_msg_id, plan.attempt_timeout);
+        if let Outcome::NoAnswer(_) = outcome {
+            cooling_until[gateway] = ended + COOL_DOWN;
+        }
         if let Outcome::Acked { message_id, .. } = &outcome {
             report.acked.push(Acked {
                 seq,
@@ -323,6 +342,17 @@ mod tests {
         assert_eq!(backoff(2, Duration::from_secs(1)), Duration::from_secs(1));
         assert_eq!(backoff(30, Duration::ZERO), BACKOFF_MAX);
         assert_eq!(backoff(1, Duration::from_secs(60)), BACKOFF_MAX);
+    }
+
+    #[test]
+    fn a_gateway_that_gave_no_answer_is_passed_over_while_it_cools_down() {
+        let now = Instant::now();
+        let later = now + COOL_DOWN;
+        assert_eq!(pick_gateway(4, &[now, now, now], now), 1);
+        assert_eq!(pick_gateway(4, &[now, later, now], now), 2);
+        assert_eq!(pick_gateway(5, &[later, later, now], now), 2);
+        assert_eq!(pick_gateway(5, &[later, later, later], now), 2);
+        assert_eq!(pick_gateway(5, &[later, later, later], later), 2);
     }
 
     #[test]

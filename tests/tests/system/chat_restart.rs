@@ -8,7 +8,7 @@ use std::time::Duration;
 use gochat_tests::HarnessError;
 use gochat_tests::cluster::{Cluster, Part};
 
-use crate::support::{self, Flow};
+use crate::support;
 
 /// How long the sender may take to reach the next milestone.
 const STEP: Duration = Duration::from_secs(60);
@@ -23,7 +23,7 @@ async fn chat_restarted_while_messages_flow() {
 }
 
 async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
-    let flow = Flow::start(cluster, "chat", 300, 15, 1).await?;
+    let flow = support::flow(cluster, "chat", 300, 15, 1).await?;
     flow.sender.wait_acked(70, STEP).await?;
     cluster.stop(Part::Chat).await?;
     tokio::time::sleep(DOWN).await;
@@ -32,6 +32,6 @@ async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
     cluster.kill(Part::Chat).await?;
     tokio::time::sleep(DOWN).await;
     cluster.start(Part::Chat).await?;
-    flow.conclude(cluster, "chat-restart").await?;
+    support::conclude(flow, cluster, "chat-restart").await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use gochat_tests::HarnessError;
 use gochat_tests::cluster::{Cluster, Part};
 use gochat_tests::traffic::Outcome;
 
-use crate::support::{self, Flow};
+use crate::support;
 
 /// How long the sender may take to reach the fault's start.
 const STEP: Duration = Duration::from_secs(60);
@@ -27,7 +27,7 @@ async fn cql_stopped_for_ten_seconds() {
 }
 
 async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
-    let flow = Flow::start(cluster, "cql", 250, 10, 1).await?;
+    let flow = support::flow(cluster, "cql", 250, 10, 1).await?;
     let before = support::pids(cluster);
     flow.sender.wait_acked(50, STEP).await?;
     cluster.stop(Part::Cql).await?;
@@ -37,7 +37,7 @@ async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
     let auth_ready = cluster.readyz(Part::Auth).await;
     let restarting = Instant::now();
     cluster.start(Part::Cql).await?;
-    let (_tally, report, _received) = flow.conclude(cluster, "cql-stopped-10s").await?;
+    let (_tally, report, _received) = support::conclude(flow, cluster, "cql-stopped-10s").await?;
 
     let window: Vec<_> = report
         .attempts

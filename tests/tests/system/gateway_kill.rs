@@ -7,7 +7,7 @@ use std::time::Duration;
 use gochat_tests::HarnessError;
 use gochat_tests::cluster::{Cluster, Part};
 
-use crate::support::{self, Flow};
+use crate::support;
 
 /// How long the sender may take to reach the next milestone.
 const STEP: Duration = Duration::from_secs(60);
@@ -21,7 +21,7 @@ async fn gateway_sigkill_while_messages_flow() {
 
 async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
     // The recipient listens on gw1, the gateway killed first.
-    let flow = Flow::start(cluster, "gwkill", 300, 15, 0).await?;
+    let flow = support::flow(cluster, "gwkill", 300, 15, 0).await?;
     flow.sender.wait_acked(50, STEP).await?;
     cluster.kill(Part::Gw1).await?;
     flow.sender.wait_acked(110, STEP).await?;
@@ -30,7 +30,7 @@ async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
     cluster.kill(Part::Gw2).await?;
     flow.sender.wait_acked(230, STEP).await?;
     cluster.start(Part::Gw2).await?;
-    let (_tally, _report, received) = flow.conclude(cluster, "gateway-sigkill").await?;
+    let (_tally, _report, received) = support::conclude(flow, cluster, "gateway-sigkill").await?;
     let gateways = cluster.ws_urls();
     for (i, url) in gateways.iter().enumerate() {
         assert!(

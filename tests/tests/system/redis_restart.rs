@@ -7,7 +7,7 @@ use std::time::Duration;
 use gochat_tests::HarnessError;
 use gochat_tests::cluster::{Cluster, Part};
 
-use crate::support::{self, Flow};
+use crate::support;
 
 /// How long the sender may take to reach the fault's start.
 const STEP: Duration = Duration::from_secs(60);
@@ -22,7 +22,7 @@ async fn redis_restarted_while_messages_flow() {
 }
 
 async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
-    let flow = Flow::start(cluster, "redis", 300, 15, 1).await?;
+    let flow = support::flow(cluster, "redis", 300, 15, 1).await?;
     let before = support::pids(cluster);
     flow.sender.wait_acked(80, STEP).await?;
     cluster.stop(Part::Redis).await?;
@@ -30,7 +30,7 @@ async fn run(cluster: &Cluster) -> Result<(), HarnessError> {
     let chat_ready = cluster.readyz(Part::Chat).await;
     let gateway_ready = cluster.readyz(Part::Gw1).await;
     cluster.start(Part::Redis).await?;
-    let (_tally, report, _received) = flow.conclude(cluster, "redis-restart").await?;
+    let (_tally, report, _received) = support::conclude(flow, cluster, "redis-restart").await?;
     println!(
         "DETAIL redis-restart: /readyz while Redis was down: chat {chat_ready:?}, gw1 {gateway_ready:?}"
     );
