@@ -7,6 +7,15 @@
 #
 # Needs BuildKit (the cache mounts keep cargo's registry and target/ between builds on one
 # builder). No OpenSSL and no protoc: TLS is rustls, the .proto files compile with protox.
+#
+# The node test tier (tests/node/image) builds the image from this same file without a
+# registry: buildah replaces the `builder` stage with a directory holding out/ (the project's
+# release build, debug info stripped as below) and BASE_IMAGE with a base made from the same
+# Debian packages; the runtime stage below is shared text, so the two cannot drift.
+
+# glibc, libgcc and CA certificates, no shell; user nonroot is 65532. Debian 12, as the builder,
+# so the binaries find the glibc they were linked against.
+ARG BASE_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /src
@@ -16,11 +25,10 @@ RUN --mount=type=cache,id=gochat-cargo-registry,target=/usr/local/cargo/registry
     --mount=type=cache,id=gochat-target,target=/src/target,sharing=locked \
     cargo build --release --locked -p gochat -p gochat-operator \
     && mkdir -p /out \
-    && cp target/release/gochat target/release/gochat-operator /out/
+    && cp target/release/gochat target/release/gochat-operator /out/ \
+    && strip --strip-debug /out/gochat /out/gochat-operator
 
-# glibc, libgcc and CA certificates, no shell; user nonroot is 65532. Debian 12, as the builder,
-# so the binaries find the glibc they were linked against.
-FROM gcr.io/distroless/cc-debian12:nonroot
+FROM ${BASE_IMAGE}
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="gochat" \
       org.opencontainers.image.description="gochat (gateway, auth, chat, email) and its Kubernetes operator" \
