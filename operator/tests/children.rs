@@ -14,9 +14,12 @@ use gochat_operator::{
     crd::ChatCluster,
     status::{self, Observed},
 };
-use k8s_openapi::api::{
-    apps::v1::{Deployment, DeploymentStatus},
-    core::v1::Service,
+use k8s_openapi::{
+    api::{
+        apps::v1::{Deployment, DeploymentStatus},
+        core::v1::{Probe, Service},
+    },
+    apimachinery::pkg::util::intstr::IntOrString,
 };
 
 fn example(file: &str) -> ChatCluster {
@@ -62,6 +65,40 @@ fn children_carry_a_controller_owner_reference_and_labels() {
     let labels = d.metadata.labels.expect("labels");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "gochat-operator");
     assert_eq!(labels["app.kubernetes.io/component"], "gateway");
+}
+
+#[test]
+fn probes_check_health_and_readiness_on_the_ops_port() {
+    let cluster = example("minimal.yaml");
+    let owner = Owner::new(&cluster).expect("complete metadata");
+    for (component, port) in [(Component::Gateway, 8080), (Component::Chat, 8081)] {
+        let d = deployment::build(&owner, component, "img:1", "abc");
+        let pod = d.spec.expect("spec").template.spec.expect("pod spec");
+        let container = &pod.containers[0];
+        let ready = container.readiness_probe.as_ref().expect("readiness probe");
+        let live = container.liveness_probe.as_ref().expect("liveness probe");
+        let target = |p: &Probe| {
+            let get = p.http_get.as_ref().expect("an HTTP probe");
+            (get.path.clone().unwrap_or_default(), get.port.clone())
+        };
+        assert_eq!(
+            target(ready),
+            ("/readyz".to_owned(), IntOrString::Int(port))
+        );
+        assert_eq!(
+            target(live),
+            ("/healthz".to_owned(), IntOrString::Int(port))
+        );
+        // A new pod is Ready one period after its server listens: 2 s, not 10.
+        assert_eq!(
+            (ready.period_seconds, ready.failure_threshold),
+            (Some(2), Some(3))
+        );
+        assert_eq!(
+            (live.period_seconds, live.failure_threshold),
+            (Some(10), Some(3))
+        );
+    }
 }
 
 #[test]

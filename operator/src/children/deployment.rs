@@ -35,6 +35,27 @@ pub const CHECKSUM_ANNOTATION: &str = "gochat.dev/config-checksum";
 /// Seconds a pod gets to drain after SIGTERM (gochat drains for 20 by default).
 const TERMINATION_GRACE_SECONDS: i64 = 30;
 
+/// How often a probe runs and how many failures in a row count.
+#[derive(Clone, Copy)]
+struct Cadence {
+    period_seconds: i32,
+    failure_threshold: i32,
+}
+
+/// Restart after 30 s of failing `/healthz`.
+const LIVENESS: Cadence = Cadence {
+    period_seconds: 10,
+    failure_threshold: 3,
+};
+/// `/readyz` every 2 s: the kubelet probes once as the container starts, usually before the
+/// server listens, and a pod is Ready only at the next probe, so the period is what a new pod
+/// (a rollout step, a replacement) waits for; 3 failures in a row (6 s) take it out of its
+/// Services.
+const READINESS: Cadence = Cadence {
+    period_seconds: 2,
+    failure_threshold: 3,
+};
+
 /// Which secrets a container gets as environment variables.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SecretNeeds {
@@ -77,8 +98,8 @@ pub fn build(owner: &Owner<'_>, component: Component, image: &str, checksum: &st
     }
     let mut container = container(owner, component.name(), image, needs, env, spec);
     container.ports = Some(ports(component));
-    container.liveness_probe = Some(probe("/healthz", component.ops_port(), 3));
-    container.readiness_probe = Some(probe("/readyz", component.ops_port(), 1));
+    container.liveness_probe = Some(probe("/healthz", component.ops_port(), LIVENESS));
+    container.readiness_probe = Some(probe("/readyz", component.ops_port(), READINESS));
     let mut pod = pod_spec(owner, container, spec);
     if component == Component::Auth {
         mount_signing_key(owner, &mut pod);
@@ -271,16 +292,16 @@ fn ports(component: Component) -> Vec<ContainerPort> {
     ports
 }
 
-fn probe(path: &str, port: i32, failure_threshold: i32) -> Probe {
+fn probe(path: &str, port: i32, cadence: Cadence) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.to_owned()),
             port: IntOrString::Int(port),
             ..HTTPGetAction::default()
         }),
-        period_seconds: Some(10),
+        period_seconds: Some(cadence.period_seconds),
         timeout_seconds: Some(2),
-        failure_threshold: Some(failure_threshold),
+        failure_threshold: Some(cadence.failure_threshold),
         ..Probe::default()
     }
 }
