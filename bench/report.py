@@ -89,6 +89,15 @@ def operator_table(op):
     ])
 
 
+def pods_table(pods):
+    return "\n".join([
+        "| ChatCluster applied → every pod Ready and the gateway answering | p50 | min | max |",
+        "|---|---:|---:|---:|",
+        f"| {pods['runs']} runs, real pods on tests/node (a new namespace and keyspace each) | "
+        f"{pods['p50_ms'] / 1000:.1f} s | {pods['min_ms'] / 1000:.1f} s | {pods['max_ms'] / 1000:.1f} s |",
+    ])
+
+
 def plot(reports, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -128,6 +137,10 @@ def main():
     if op:
         print("\n### Operator\n")
         print(operator_table(op))
+    pods = load(directory, "pods.json")
+    if pods:
+        print("\n### Operator, real pods\n")
+        print(pods_table(pods))
     if len(sys.argv) == 3:
         plot(reports, sys.argv[2])
 
