@@ -23,6 +23,25 @@ pub struct Pod {
     pub ip: String,
     /// The image of its first container.
     pub image: String,
+    /// Ready and not being deleted.
+    pub ready: bool,
+}
+
+impl Pod {
+    fn from_json(pod: &Value) -> Self {
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+        let ready_condition = pod["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        Self {
+            name: text(&pod["metadata"]["name"]),
+            ip: text(&pod["status"]["podIP"]),
+            image: text(&pod["spec"]["containers"][0]["image"]),
+            ready: ready_condition && pod["metadata"]["deletionTimestamp"].is_null(),
+        }
+    }
 }
 
 /// kubectl bound to one namespace.
@@ -82,83 +101,45 @@ impl Kubectl {
             .map_err(|e| HarnessError::Unexpected(format!("kubectl get {args:?}: not JSON: {e}")))
     }
 
-    /// The pods matching `selector` that run, are Ready and are not being deleted, by name.
-    pub async fn ready_pods(&self, selector: &str) -> Result<Vec<Pod>, HarnessError> {
+    /// Every pod matching `selector`, Ready or not, terminating or not, by name.
+    pub async fn pods(&self, selector: &str) -> Result<Vec<Pod>, HarnessError> {
         let list = self.get_json(&["pods", "-l", selector]).await?;
         let mut pods: Vec<Pod> = list["items"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|pod| pod["metadata"]["deletionTimestamp"].is_null())
-            .filter(|pod| {
-                pod["status"]["conditions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            })
-            .map(|pod| Pod {
-                name: pod["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                ip: pod["status"]["podIP"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                image: pod["spec"]["containers"][0]["image"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            })
+            .map(Pod::from_json)
             .collect();
         pods.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(pods)
     }
 
-    /// Every pod matching `selector`, Ready or not, terminating or not, by name.
-    pub async fn pod_names(&self, selector: &str) -> Result<Vec<String>, HarnessError> {
-        let text = self
-            .run(&[
-                "get",
-                "pods",
-                "-l",
-                selector,
-                "-o",
-                "jsonpath={.items[*].metadata.name}",
-            ])
-            .await?;
-        let mut names: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-        names.sort();
-        Ok(names)
+    /// The pods matching `selector` that are Ready and not being deleted, by name.
+    pub async fn ready_pods(&self, selector: &str) -> Result<Vec<Pod>, HarnessError> {
+        let mut pods = self.pods(selector).await?;
+        pods.retain(|pod| pod.ready);
+        Ok(pods)
     }
 
-    /// Waits (bounded by `timeout`) until `done` holds for what `look` returns; `what` names
-    /// the wait in the error.
-    pub async fn wait_for<T, F, Fut>(
+    /// Waits (bounded by `timeout`) until `done` holds for the pods matching `selector`;
+    /// `what` names the wait in the error.
+    pub async fn wait_for_pods(
         &self,
+        selector: &str,
         what: &str,
         timeout: Duration,
-        mut look: F,
-        done: impl Fn(&T) -> bool,
-    ) -> Result<T, HarnessError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, HarnessError>>,
-    {
+        done: impl Fn(&[Pod]) -> bool,
+    ) -> Result<Vec<Pod>, HarnessError> {
         let start = Instant::now();
         loop {
-            let last = look().await;
-            if let Ok(value) = &last
-                && done(value)
+            let last = self.pods(selector).await;
+            if let Ok(pods) = &last
+                && done(pods)
             {
                 return last;
             }
             if start.elapsed() >= timeout {
-                return match last {
-                    Err(e) => Err(e),
-                    Ok(_) => Err(HarnessError::timeout(what, timeout)),
-                };
+                return last.and(Err(HarnessError::timeout(what, timeout)));
             }
             tokio::time::sleep(POLL).await;
         }

@@ -89,23 +89,11 @@ impl Installation {
         replicas: usize,
         image: &str,
     ) -> Result<(), HarnessError> {
-        let selector = self.selector(component);
         let what = format!("{replicas} Ready {component} pod(s) of {image} and no other");
         self.kubectl
-            .wait_for(
-                &what,
-                SETTLE,
-                || async {
-                    let ready = self.kubectl.ready_pods(&selector).await?;
-                    let all = self.kubectl.pod_names(&selector).await?;
-                    Ok((ready, all))
-                },
-                |(ready, all)| {
-                    ready.len() == replicas
-                        && all.len() == replicas
-                        && ready.iter().all(|p| p.image == image)
-                },
-            )
+            .wait_for_pods(&self.selector(component), &what, SETTLE, |pods| {
+                pods.len() == replicas && pods.iter().all(|p| p.ready && p.image == image)
+            })
             .await
             .map(|_| ())
     }
