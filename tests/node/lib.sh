@@ -28,11 +28,20 @@ CLUSTER_DNS_IP=10.0.0.10
 # Images, named under localhost/ so that no name could be mistaken for a registry's.
 PAUSE_IMAGE=localhost/gochat/pause:$PAUSE_VERSION
 COREDNS_IMAGE=localhost/gochat/coredns:$COREDNS_VERSION
+KNP_IMAGE=localhost/gochat/kube-network-policies:$KNP_VERSION
+# Debian's busybox-static: the probe pods' nc, wget and nslookup.
+BUSYBOX_IMAGE=localhost/gochat/busybox:debian
 GOCHAT_IMAGE_REPO=localhost/gochat/gochat
 # Where built images are kept (buildah's storage and the exported archives).
 IMAGES_HOME=$GOCHAT_CACHE/images
 # Seconds `node up` may take for each of its waits (node Ready, DNS answering, ...).
 NODE_TIMEOUT=${GOCHAT_NODE_TIMEOUT:-180}
-KNP_IMAGE=localhost/gochat/kube-network-policies:$KNP_VERSION
-# Debian's busybox-static: the probe pods' nc, wget and nslookup.
-BUSYBOX_IMAGE=localhost/gochat/busybox:debian
+
+# Installs the operator chart (release gochat-operator in namespace gochat-system) with the
+# image $GOCHAT_IMAGE_REPO:TAG, never pulled, and waits for its pods. Needs KUBE_BIN and
+# KUBECONFIG (from `tests/node/node up`).
+install_operator() {
+    "$KUBE_BIN/helm" install gochat-operator "$NODE_DIR/../../charts/gochat-operator" -n gochat-system \
+        --create-namespace --set image.repository="$GOCHAT_IMAGE_REPO" --set image.tag="$1" \
+        --set image.pullPolicy=Never --wait --timeout 3m
+}
