@@ -19,7 +19,7 @@ import time
 CPU_STAGES = [
     ("redb writer threads (group commit)", ("gochat_common::group_commit::write_loop [",)),
     ("  chat store writes (B-tree inserts)", ("services/chat/src/store/redb_store/mod.rs:", "Job>::run")),
-    ("  event log writes (B-tree inserts)", ("services/delivery/src/embedded/mod.rs:", "Job>::run")),
+    ("  event log writes (B-tree inserts)", ("crates/delivery/src/embedded/mod.rs:", "Job>::run")),
     ("  commits (page writes, fsync, freeing)", ("redb::transactions::WriteTransaction::commit [",)),
     ("async workers (HTTP, WebSocket, gRPC, JSON)", ("multi_thread::worker::run [",)),
     ("  gRPC server side (HTTP/2 stream, chat)", ("hyper::proto::h2::server::H2Stream<", "Future>::poll [")),

@@ -4,19 +4,14 @@ use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use gochat_common::{
-    Readiness, Shutdown,
-    logging::LogFormat,
-    ops,
-    shutdown::trigger_on_signal,
-    telemetry::{self, TelemetryConfig},
-};
 use gochat_operator::{
     controller::{self, Scope},
     crd_yaml,
     leader::{Elector, LeaseConfig},
     metrics,
 };
+use gochat_runtime::{Readiness, Shutdown, ops, shutdown::trigger_on_signal};
+use gochat_telemetry::{self as telemetry, TelemetryConfig, logging::LogFormat};
 use kube::Client;
 
 /// The gochat Kubernetes operator.

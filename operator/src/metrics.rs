@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use gochat_common::metrics::{REQUEST_BUCKETS, histogram, int_counter_vec, int_gauge};
+use gochat_telemetry::metrics::{REQUEST_BUCKETS, histogram, int_counter_vec, int_gauge};
 use prometheus::{Histogram, IntCounterVec, IntGauge};
 
 /// Reconciles finished, by result (`ok`, `error`).

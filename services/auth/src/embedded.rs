@@ -22,7 +22,7 @@ pub fn open(data_dir: &Path, signing_key_file: Option<&Path>) -> Result<Backends
         None => SigningKey::load_or_generate(&data_dir.join(GENERATED_KEY_FILE))?,
     };
     let store = RedbStore::open(&data_dir.join(STORE_FILE))?;
-    let purged = store.purge_sessions(gochat_common::clock::now_ms())?;
+    let purged = store.purge_sessions(gochat_runtime::clock::now_ms())?;
     if purged > 0 {
         tracing::info!(purged, "dropped expired and revoked sessions");
     }

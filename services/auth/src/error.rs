@@ -1,6 +1,6 @@
 //! The crate's error for starting and serving (request failures are gRPC statuses).
 
-use gochat_common::grpc::GrpcError;
+use gochat_runtime::grpc::GrpcError;
 
 use crate::{keys::KeyError, store::StoreError};
 

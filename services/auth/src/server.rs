@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use gochat_common::grpc::TracedChannel;
-use gochat_common::{Readiness, ReadinessCheck, Shutdown};
 use gochat_proto::{
     auth::v1::auth_service_server::AuthServiceServer,
     email::v1::email_service_client::EmailServiceClient,
 };
+use gochat_runtime::grpc::TracedChannel;
+use gochat_runtime::{Readiness, ReadinessCheck, Shutdown};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
@@ -46,7 +46,7 @@ pub async fn serve(
 ) -> Result<(), Error> {
     let service = AuthServiceImpl::new(config, backends, email);
     let routes = Routes::new(AuthServiceServer::new(service));
-    gochat_common::grpc::serve(listener, routes, &[SERVICE_NAME], shutdown).await?;
+    gochat_runtime::grpc::serve(listener, routes, &[SERVICE_NAME], shutdown).await?;
     Ok(())
 }
 

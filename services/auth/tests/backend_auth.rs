@@ -17,8 +17,8 @@ use gochat_auth::{
         StoreError, scylla::migrate,
     },
 };
-use gochat_common::clock::now_ms;
 use gochat_cql::{CqlConfig, scylla::client::session::Session};
+use gochat_runtime::clock::now_ms;
 use gochat_tests::servers::{cql_node, unique_name};
 use tokio::sync::OnceCell;
 

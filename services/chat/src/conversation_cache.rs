@@ -15,7 +15,7 @@ pub(crate) const GENERATION_CAPACITY: usize = 16 * 1024;
 
 /// Lookups in the cache, by kind and result.
 static LOOKUPS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    gochat_common::metrics::int_counter_vec(
+    gochat_telemetry::metrics::int_counter_vec(
         "gochat_chat_conversation_cache_lookups_total",
         "Conversation cache lookups by cache (service, cql_store), kind (id, direct_pair) and result (hit, miss).",
         &["cache", "kind", "result"],

@@ -23,5 +23,5 @@ pub enum Error {
     InvalidNodeId(#[from] InvalidNodeId),
     /// The gRPC server failed.
     #[error(transparent)]
-    Grpc(#[from] gochat_common::grpc::GrpcError),
+    Grpc(#[from] gochat_runtime::grpc::GrpcError),
 }

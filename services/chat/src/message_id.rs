@@ -131,7 +131,7 @@ impl MessageIdGenerator {
 
     /// The next id, at the current wall-clock time.
     pub fn next_id(&self) -> MessageId {
-        self.next_at(gochat_common::clock::now_ms())
+        self.next_at(gochat_runtime::clock::now_ms())
     }
 
     /// The next id as if the wall clock read `unix_ms`: larger than every id handed out before.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use gochat_common::{Readiness, ReadinessCheck};
 use gochat_delivery::EventLog;
+use gochat_runtime::{Readiness, ReadinessCheck};
 
 use crate::{Backends, ChatStore};
 

@@ -20,5 +20,5 @@ pub enum Error {
     Store(#[from] StoreError),
     /// The gRPC server failed.
     #[error(transparent)]
-    Grpc(#[from] gochat_common::grpc::GrpcError),
+    Grpc(#[from] gochat_runtime::grpc::GrpcError),
 }

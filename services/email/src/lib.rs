@@ -54,11 +54,11 @@ pub async fn serve(
     config: Config,
     backends: Backends,
     listener: tokio::net::TcpListener,
-    shutdown: gochat_common::Shutdown,
+    shutdown: gochat_runtime::Shutdown,
 ) -> Result<(), Error> {
     metrics::register();
     let service = EmailServiceServer::new(EmailServiceImpl::new(config, backends));
-    gochat_common::grpc::serve(
+    gochat_runtime::grpc::serve(
         listener,
         tonic::service::Routes::new(service),
         &[SERVICE_NAME],

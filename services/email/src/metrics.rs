@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use gochat_common::metrics;
+use gochat_telemetry::metrics;
 use prometheus::{IntCounter, IntCounterVec};
 
 use crate::mail::MailError;
@@ -59,7 +59,7 @@ mod tests {
         count_mail(&Err(MailError::Refused("550".into())));
         assert!(SENT.get() > sent);
         assert!(FAILED.with_label_values(&["refused"]).get() > refused);
-        let text = gochat_common::metrics::render().unwrap();
+        let text = gochat_telemetry::metrics::render().unwrap();
         assert!(
             text.contains("gochat_mails_failed_total{reason=\"refused\"}"),
             "{text}"

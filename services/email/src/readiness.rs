@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use gochat_common::{Readiness, ReadinessCheck};
+use gochat_runtime::{Readiness, ReadinessCheck};
 
 use crate::{Backends, CodeStore, Mailer};
 

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
-use gochat_common::{Shutdown, status::api_error_code};
 use gochat_proto::email::v1::{
     CheckVerificationCodeRequest, SendVerificationCodeRequest, VerificationOutcome,
     email_service_client::EmailServiceClient,
 };
+use gochat_runtime::{Shutdown, status::api_error_code};
 
 use super::*;
 use crate::conformance::code_in;
@@ -43,7 +43,7 @@ async fn serves_the_grpc_api_end_to_end() {
         shutdown.clone(),
     ));
 
-    let channel = gochat_common::grpc::channel(&format!("http://{addr}")).unwrap();
+    let channel = gochat_runtime::grpc::channel(&format!("http://{addr}")).unwrap();
     let mut client = EmailServiceClient::new(channel);
     let email = "ada@example.org".to_owned();
     let send = SendVerificationCodeRequest {

@@ -25,7 +25,7 @@ mod ws;
 #[cfg(test)]
 mod tests;
 
-use gochat_common::{Readiness, Shutdown};
+use gochat_runtime::{Readiness, Shutdown};
 use tokio::net::TcpListener;
 
 pub use config::{
@@ -69,8 +69,8 @@ pub async fn serve(
     let loader = state.clone();
     let keys_task = tokio::spawn(async move { loader.load_verification_keys().await });
     let app =
-        routes::finish(routes::api_routes(state).merge(gochat_common::ops::router(readiness)));
-    let served = gochat_common::ops::serve_http(listener, app, shutdown).await;
+        routes::finish(routes::api_routes(state).merge(gochat_runtime::ops::router(readiness)));
+    let served = gochat_runtime::ops::serve_http(listener, app, shutdown).await;
     keys_task.abort();
     served.map_err(Error::from)
 }

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use gochat_common::metrics;
+use gochat_telemetry::metrics;
 use prometheus::{Histogram, HistogramVec, IntCounterVec, IntGauge};
 
 /// HTTP requests answered, by method, route template and status.

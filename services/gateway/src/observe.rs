@@ -11,7 +11,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use gochat_common::telemetry::{self, propagation};
+use gochat_telemetry::{self as telemetry, propagation};
 use opentelemetry::trace::TraceContextExt as _;
 use tracing::{Instrument as _, Span, field::Empty};
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;

@@ -8,7 +8,8 @@ use crate::error::{ApiError, ErrorCode};
 /// failed transport is 503 `unavailable`; anything else is a logged 500 `internal` whose
 /// details stay out of the answer.
 pub fn from_status(status: &Status) -> ApiError {
-    if let Some(code) = gochat_common::status::api_error_code(status).and_then(ErrorCode::from_wire)
+    if let Some(code) =
+        gochat_runtime::status::api_error_code(status).and_then(ErrorCode::from_wire)
     {
         return ApiError::new(code, status.message());
     }
@@ -34,7 +35,7 @@ impl From<Status> for ApiError {
 mod tests {
     use super::*;
     use axum::http::StatusCode;
-    use gochat_common::status::domain_error;
+    use gochat_runtime::status::domain_error;
 
     #[test]
     fn domain_errors_keep_their_code_and_message() {
@@ -46,7 +47,7 @@ mod tests {
         assert_eq!(e.code, ErrorCode::NotAMember);
         assert_eq!(e.message, "not yours");
         assert_eq!(e.retry_after, None);
-        let e = from_status(&gochat_common::status::unavailable("store down"));
+        let e = from_status(&gochat_runtime::status::unavailable("store down"));
         assert_eq!(e.code.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(e.retry_after_secs().is_some());
     }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use gochat_common::grpc::TracedChannel;
-use gochat_common::{Readiness, ReadinessCheck, Shutdown};
 use gochat_delivery::EventLog;
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
 };
+use gochat_runtime::grpc::TracedChannel;
+use gochat_runtime::{Readiness, ReadinessCheck, Shutdown};
 
 use crate::{
     config::Config,
@@ -27,7 +27,7 @@ pub struct Backends {
 }
 
 /// The gRPC services the gateway calls (channels built by the caller with
-/// `gochat_common::grpc::channel`).
+/// `gochat_runtime::grpc::channel`).
 #[derive(Clone)]
 pub struct Peers {
     /// Accounts, sessions and verification keys.

@@ -15,7 +15,7 @@ pub fn sample_account() -> AccountRecord {
         display_name: "Conformance".to_owned(),
         status: AccountStatus::Pending,
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
-        created_at_ms: gochat_common::clock::now_ms(),
+        created_at_ms: gochat_runtime::clock::now_ms(),
     }
 }
 

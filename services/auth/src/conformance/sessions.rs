@@ -15,7 +15,7 @@ pub fn sample_hash() -> SecretHash {
 
 /// A live session with a fresh id, expiring in an hour.
 pub fn sample_session() -> SessionRecord {
-    let now = gochat_common::clock::now_ms();
+    let now = gochat_runtime::clock::now_ms();
     SessionRecord {
         id: Uuid::now_v7().to_string(),
         account_id: Uuid::now_v7().to_string(),
@@ -28,7 +28,7 @@ pub fn sample_session() -> SessionRecord {
 }
 
 fn now() -> i64 {
-    gochat_common::clock::now_ms()
+    gochat_runtime::clock::now_ms()
 }
 
 /// A created session reads back whole; its id cannot be created twice.

@@ -1,10 +1,10 @@
 //! Creating accounts and reading them back.
 
-use gochat_common::{clock::now_ms, status::domain_error};
 use gochat_proto::auth::v1::{
     Account, CreateAccountRequest, GetAccountRequest, GetAccountsRequest, GetAccountsResponse,
     LookupAccountRequest,
 };
+use gochat_runtime::{clock::now_ms, status::domain_error};
 use tonic::{Code, Status};
 use uuid::Uuid;
 

@@ -1,7 +1,7 @@
 //! Turning failures into gRPC statuses with the public API's error codes. Messages never
 //! carry secrets; internal details go to the log, not to the caller.
 
-use gochat_common::status::{domain_error, unavailable};
+use gochat_runtime::status::{domain_error, unavailable};
 use tonic::{Code, Status};
 
 use crate::{keys::KeyError, password::PasswordError, store::StoreError, validate::Invalid};

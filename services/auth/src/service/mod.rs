@@ -9,7 +9,6 @@ mod verification;
 #[cfg(test)]
 mod tests;
 
-use gochat_common::grpc::TracedChannel;
 use gochat_proto::{
     auth::v1::{
         Account, AccountStatus as WireStatus, CreateAccountRequest, GetAccountRequest,
@@ -21,6 +20,7 @@ use gochat_proto::{
     },
     email::v1::email_service_client::EmailServiceClient,
 };
+use gochat_runtime::grpc::TracedChannel;
 use tonic::{Request, Response, Status};
 
 use crate::{

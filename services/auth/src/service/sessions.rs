@@ -2,10 +2,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gochat_common::{clock::now_ms, status::domain_error};
 use gochat_proto::auth::v1::{
     LoginRequest, LogoutRequest, LogoutResponse, RefreshRequest, TokenPair,
 };
+use gochat_runtime::{clock::now_ms, status::domain_error};
 use tonic::{Code, Status};
 use uuid::Uuid;
 

@@ -1,6 +1,5 @@
 //! Email verification: mailing codes through the email service and activating accounts.
 
-use gochat_common::status::{api_error_code, domain_error};
 use gochat_proto::{
     auth::v1::{
         Account, ResendVerificationCodeRequest, ResendVerificationCodeResponse,
@@ -8,6 +7,7 @@ use gochat_proto::{
     },
     email::v1::{CheckVerificationCodeRequest, SendVerificationCodeRequest, VerificationOutcome},
 };
+use gochat_runtime::status::{api_error_code, domain_error};
 use tonic::{Code, Status};
 
 use super::{AuthServiceImpl, errors, to_wire};
@@ -85,7 +85,7 @@ impl AuthServiceImpl {
             )),
             VerificationOutcome::Unspecified => {
                 tracing::warn!("email service answered no verification outcome");
-                Err(gochat_common::status::unavailable(
+                Err(gochat_runtime::status::unavailable(
                     "the email service gave no answer",
                 ))
             }

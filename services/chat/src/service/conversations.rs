@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use gochat_common::clock::now_ms;
 use gochat_proto::chat::v1 as proto;
+use gochat_runtime::clock::now_ms;
 
 use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};
 use crate::{Conversation, ConversationKind, CreatedConversation};

@@ -1,6 +1,6 @@
 //! The service's domain errors and how they cross gRPC.
 
-use gochat_common::status::{domain_error, unavailable};
+use gochat_runtime::status::{domain_error, unavailable};
 use tonic::{Code, Status};
 
 use crate::StoreError;

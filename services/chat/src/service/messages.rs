@@ -1,8 +1,8 @@
 //! Sending messages (store, publish, mark delivered) and reading history.
 
 use bytes::Bytes;
-use gochat_common::telemetry::{self, propagation};
 use gochat_proto::chat::v1 as proto;
+use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 
 use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};

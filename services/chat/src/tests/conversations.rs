@@ -32,7 +32,7 @@ async fn create(
 async fn a_group_keeps_its_members_once_and_a_trimmed_title() {
     let mut h = Harness::start().await;
     let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
-    let before_ms = gochat_common::clock::now_ms();
+    let before_ms = gochat_runtime::clock::now_ms();
     let response = create(&mut h, &a, &[&b, &c, &b, &a], Some("  Team  ")).await;
     assert!(response.created);
     let group = response.conversation.unwrap();

@@ -12,7 +12,7 @@ async fn a_send_reaches_every_members_log_once() {
     let mut h = Harness::start().await;
     let (a, b, c, outsider) = (fresh_user(), fresh_user(), fresh_user(), fresh_user());
     let conversation = h.conversation(&a, &[&b, &c]).await;
-    let before_ms = gochat_common::clock::now_ms();
+    let before_ms = gochat_runtime::clock::now_ms();
     let sent = h
         .client
         .send_message(send_request(&a, &conversation, "hello", "k1"))
@@ -193,7 +193,7 @@ async fn serving_refuses_a_node_id_over_ten_bits() {
         config,
         h.backends.clone(),
         listener,
-        gochat_common::Shutdown::new(),
+        gochat_runtime::Shutdown::new(),
     )
     .await;
     assert!(

@@ -7,8 +7,6 @@ use std::sync::{
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use gochat_common::Shutdown;
-use gochat_common::grpc::TracedChannel;
 use gochat_delivery::{
     DeliveryError, EventId, EventLog, Replay, Subscription, embedded::EmbeddedEventLog,
 };
@@ -16,6 +14,8 @@ use gochat_proto::chat::v1::{
     self as proto, CreateConversationRequest, SendMessageRequest,
     chat_service_client::ChatServiceClient,
 };
+use gochat_runtime::Shutdown;
+use gochat_runtime::grpc::TracedChannel;
 use prost::Message as _;
 
 use crate::{Backends, ChatStore, Config, embedded, serve};
@@ -112,7 +112,7 @@ impl Harness {
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
         tokio::spawn(serve(config, backends.clone(), listener, shutdown.clone()));
-        let channel = gochat_common::grpc::channel(&format!("http://{addr}")).unwrap();
+        let channel = gochat_runtime::grpc::channel(&format!("http://{addr}")).unwrap();
         Self {
             client: ChatServiceClient::new(channel),
             log,
@@ -196,5 +196,5 @@ pub(super) fn send_request(
 
 /// The API error code a failed call carries.
 pub(super) fn code_of(status: &tonic::Status) -> &str {
-    gochat_common::status::api_error_code(status).unwrap_or("<none>")
+    gochat_runtime::status::api_error_code(status).unwrap_or("<none>")
 }

@@ -1,7 +1,7 @@
 //! A send's trace: the caller's W3C context reaches chat's server span and travels on in
 //! every member's delivery event; stored messages are counted.
 
-use gochat_common::telemetry::{propagation, testing::SpanCapture};
+use gochat_telemetry::{propagation, testing::SpanCapture};
 use opentelemetry::trace::TraceContextExt as _;
 use tracing::Instrument as _;
 

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use gochat_common::status::api_error_code;
 use gochat_proto::email::v1::VerificationOutcome;
+use gochat_runtime::status::api_error_code;
 use tonic::Code;
 
 use crate::{

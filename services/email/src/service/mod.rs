@@ -5,8 +5,8 @@ mod grpc;
 
 use std::sync::Arc;
 
-use gochat_common::status::{domain_error, unavailable};
 use gochat_proto::email::v1::VerificationOutcome;
+use gochat_runtime::status::{domain_error, unavailable};
 use tonic::{Code, Status};
 
 use crate::{

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use gochat_common::status::api_error_code;
+use gochat_runtime::status::api_error_code;
 
 use super::*;
 use crate::{

@@ -23,7 +23,7 @@ pub struct RedbCodeStore {
 impl RedbCodeStore {
     /// Opens (or creates) the store file at `path` and its tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = gochat_common::group_commit::open_database(path).map_err(unavailable)?;
+        let db = gochat_group_commit::open_database(path).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(CODES).map_err(unavailable)?;
         txn.open_table(SENDS).map_err(unavailable)?;

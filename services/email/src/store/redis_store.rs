@@ -13,7 +13,7 @@ mod scripts;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gochat_common::db::TracedRedis;
+use gochat_redis::TracedRedis;
 use redis::aio::ConnectionManager;
 
 use super::{CodeRecord, CodeStore, StoreError};
@@ -89,7 +89,7 @@ fn decode(bytes: Option<Vec<u8>>) -> Result<Option<CodeRecord>, StoreError> {
 #[async_trait]
 impl CodeStore for RedisCodeStore {
     async fn put(&self, email: &str, record: &CodeRecord) -> Result<(), StoreError> {
-        let ttl = self.record_ttl_ms(record.expires_at_ms, gochat_common::clock::now_ms());
+        let ttl = self.record_ttl_ms(record.expires_at_ms, gochat_runtime::clock::now_ms());
         redis::cmd("SET")
             .arg(self.code_key(email))
             .arg(record.encode())

@@ -50,7 +50,7 @@ async fn keys_carry_ttls_past_the_code_expiry_and_the_window() {
     let store = store().await;
     let mut conn = connect(&redis_url()).await;
     let email = conformance::fresh_email();
-    let now = gochat_common::clock::now_ms();
+    let now = gochat_runtime::clock::now_ms();
     store
         .put(&email, &record_expiring_at(now + 15 * 60_000))
         .await
@@ -82,7 +82,7 @@ async fn an_expired_code_is_kept_for_the_grace_then_dropped() {
         .await
         .with_expired_grace(Duration::from_millis(1000));
     let email = conformance::fresh_email();
-    let record = record_expiring_at(gochat_common::clock::now_ms());
+    let record = record_expiring_at(gochat_runtime::clock::now_ms());
     store.put(&email, &record).await.unwrap();
     assert_eq!(
         store.get(&email).await.unwrap(),
@@ -140,7 +140,7 @@ async fn a_redis_outage_is_unavailable_and_the_same_store_recovers() {
         assert!(Instant::now() < deadline, "the store did not recover");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let record = record_expiring_at(gochat_common::clock::now_ms() + 60_000);
+    let record = record_expiring_at(gochat_runtime::clock::now_ms() + 60_000);
     store.put(&email, &record).await.unwrap();
     assert_eq!(store.get(&email).await.unwrap(), Some(record));
     server.kill();

@@ -7,7 +7,7 @@ use super::RateLimitStore;
 
 /// Runs every behaviour below; keys are made unique per run.
 pub async fn run_all(store: Arc<dyn RateLimitStore>) {
-    let run = format!("conf-{}", gochat_common::clock::now_ms());
+    let run = format!("conf-{}", gochat_runtime::clock::now_ms());
     allows_up_to_the_limit_then_refuses(store.as_ref(), &format!("{run}:a")).await;
     keys_are_counted_separately(store.as_ref(), &format!("{run}:b")).await;
     the_window_resets(store.as_ref(), &format!("{run}:c")).await;

@@ -5,7 +5,7 @@
 use std::{sync::LazyLock, time::Duration};
 
 use async_trait::async_trait;
-use gochat_common::db::TracedRedis;
+use gochat_redis::TracedRedis;
 use redis::{Script, aio::ConnectionManager};
 
 use super::{RateDecision, RateLimitError, RateLimitStore};

@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use gochat_common::{Shutdown, status::domain_error};
 use gochat_proto::{
     auth::v1::{
         self as auth, Account, AccountStatus,
@@ -14,6 +13,7 @@ use gochat_proto::{
         chat_service_server::{ChatService, ChatServiceServer},
     },
 };
+use gochat_runtime::{Shutdown, status::domain_error};
 use tokio::net::TcpListener;
 use tonic::{Code, Request, Response, Status, service::Routes};
 
@@ -48,9 +48,9 @@ pub async fn start(
     .add_service(ChatServiceServer::new(FakeChat));
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        let _ = gochat_common::grpc::serve(listener, routes, &[], stop).await;
+        let _ = gochat_runtime::grpc::serve(listener, routes, &[], stop).await;
     });
-    let channel = gochat_common::grpc::channel(&url).unwrap();
+    let channel = gochat_runtime::grpc::channel(&url).unwrap();
     let peers = Peers {
         auth: auth::auth_service_client::AuthServiceClient::new(channel.clone()),
         chat: chat::chat_service_client::ChatServiceClient::new(channel),

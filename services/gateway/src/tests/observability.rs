@@ -2,7 +2,7 @@
 //! gateway into chat, and per-route metrics on `/metrics`.
 
 use axum::http::{Method, StatusCode};
-use gochat_common::telemetry::testing::SpanCapture;
+use gochat_telemetry::testing::SpanCapture;
 
 use super::support::*;
 use crate::Config;
@@ -66,7 +66,7 @@ async fn requests_are_counted_by_route_template_method_and_status() {
         .unwrap();
     assert_eq!(call(&r, unknown).await.0, StatusCode::NOT_FOUND);
 
-    let text = gochat_common::metrics::render().unwrap();
+    let text = gochat_telemetry::metrics::render().unwrap();
     let has = |metric: &str, labels: &[&str]| {
         text.lines().any(|line| {
             line.starts_with(&format!("{metric}{{")) && labels.iter().all(|l| line.contains(l))

@@ -31,7 +31,7 @@ async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, Str
 async fn serves_api_and_ops_on_one_port_and_is_unready_without_keys() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let shutdown = gochat_common::Shutdown::new();
+    let shutdown = gochat_runtime::Shutdown::new();
     let backends = Backends {
         events: std::sync::Arc::new(FakeLog::default()),
         rate_limits: std::sync::Arc::new(MemoryRateLimitStore::new()),
@@ -41,7 +41,7 @@ async fn serves_api_and_ops_on_one_port_and_is_unready_without_keys() {
         backends,
         unreachable_peers(),
         listener,
-        gochat_common::Readiness::new(),
+        gochat_runtime::Readiness::new(),
         shutdown.clone(),
     ));
 

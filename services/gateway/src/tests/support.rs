@@ -9,11 +9,11 @@ use axum::{
     http::{HeaderMap, Method, Request, StatusCode},
 };
 use gochat_auth::{SigningKey, tokens::Claims};
-use gochat_common::Shutdown;
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
 };
+use gochat_runtime::Shutdown;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -36,7 +36,7 @@ pub struct Harness {
 /// Peers on a port nothing listens on (port 1, which no test binds, unlike an ephemeral
 /// port that another test could take): calls fail fast with `Unavailable`.
 pub fn unreachable_peers() -> Peers {
-    let channel = gochat_common::grpc::channel("http://127.0.0.1:1").unwrap();
+    let channel = gochat_runtime::grpc::channel("http://127.0.0.1:1").unwrap();
     Peers {
         auth: AuthServiceClient::new(channel.clone()),
         chat: ChatServiceClient::new(channel),
@@ -79,7 +79,7 @@ pub fn harness(config: Config) -> Harness {
 }
 
 pub fn now_s() -> u64 {
-    u64::try_from(gochat_common::clock::now_ms()).unwrap() / 1000
+    u64::try_from(gochat_runtime::clock::now_ms()).unwrap() / 1000
 }
 
 /// A token for `ME` signed by `key`, expiring at `exp`.

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use axum::extract::ws::Message as WsMessage;
-use gochat_common::telemetry::{self, propagation};
 use gochat_delivery::Event;
 use gochat_proto::chat::v1::{DeliveryEvent, Message};
+use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -116,7 +116,7 @@ impl Push {
     pub(crate) fn delivered(&self, source: Source) {
         DELIVERED.with_label_values(&[source.label()]).inc();
         if source == Source::Live {
-            let lag_ms = gochat_common::clock::now_ms().saturating_sub(self.sent_at_ms);
+            let lag_ms = gochat_runtime::clock::now_ms().saturating_sub(self.sent_at_ms);
             DELIVERY_LAG.observe(lag_ms.max(0) as f64 / 1000.0);
         }
     }

@@ -261,7 +261,7 @@ async fn send_message(
 
 /// Time left until `exp` (Unix seconds); zero when already past.
 fn until_expiry(exp: u64) -> Duration {
-    let now_ms = u64::try_from(gochat_common::clock::now_ms()).unwrap_or(0);
+    let now_ms = u64::try_from(gochat_runtime::clock::now_ms()).unwrap_or(0);
     Duration::from_millis(exp.saturating_mul(1000).saturating_sub(now_ms))
 }
 
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn expiry_is_measured_from_now() {
-        let now_s = u64::try_from(gochat_common::clock::now_ms()).unwrap() / 1000;
+        let now_s = u64::try_from(gochat_runtime::clock::now_ms()).unwrap() / 1000;
         assert_eq!(until_expiry(0), Duration::ZERO);
         assert_eq!(until_expiry(now_s.saturating_sub(10)), Duration::ZERO);
         let left = until_expiry(now_s + 60);

@@ -6,11 +6,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use gochat_common::status::domain_error;
 use gochat_proto::email::v1::{
     CheckVerificationCodeRequest, CheckVerificationCodeResponse, SendVerificationCodeRequest,
     SendVerificationCodeResponse, VerificationOutcome, email_service_server::EmailService,
 };
+use gochat_runtime::status::domain_error;
 use tonic::{Code, Request, Response, Status};
 
 /// How the double answers.

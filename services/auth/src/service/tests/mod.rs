@@ -5,8 +5,6 @@ mod flow;
 mod reads;
 mod verification;
 
-use gochat_common::grpc::TracedChannel;
-use gochat_common::{Shutdown, grpc, status::api_error_code};
 use gochat_proto::{
     auth::v1::{
         Account, AccountStatus, CreateAccountRequest, LoginRequest, TokenPair,
@@ -16,6 +14,8 @@ use gochat_proto::{
         email_service_client::EmailServiceClient, email_service_server::EmailServiceServer,
     },
 };
+use gochat_runtime::grpc::TracedChannel;
+use gochat_runtime::{Shutdown, grpc, status::api_error_code};
 use tokio::net::TcpListener;
 use tonic::{Code, Status, service::Routes};
 

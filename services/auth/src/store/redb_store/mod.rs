@@ -37,7 +37,7 @@ impl std::fmt::Debug for RedbStore {
 impl RedbStore {
     /// Opens (or creates) the store file at `path` and its tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = gochat_common::group_commit::open_database(path).map_err(unavailable)?;
+        let db = gochat_group_commit::open_database(path).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(ACCOUNTS).map_err(unavailable)?;
         txn.open_table(EMAILS).map_err(unavailable)?;

@@ -57,7 +57,7 @@ async fn purge_drops_only_dead_sessions() {
     }
     assert_eq!(
         store
-            .purge_sessions(gochat_common::clock::now_ms())
+            .purge_sessions(gochat_runtime::clock::now_ms())
             .unwrap(),
         2
     );

@@ -6,7 +6,7 @@
 //! [`decide`] rule and the conditional write together act as one atomic step, and of
 //! racing rotations with one secret exactly one applies.
 
-use gochat_common::clock::now_ms;
+use gochat_runtime::clock::now_ms;
 
 use super::{
     ScyllaStore, corrupt,

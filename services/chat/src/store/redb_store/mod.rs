@@ -7,7 +7,7 @@ mod tables;
 use std::{path::Path, sync::Arc};
 
 use async_trait::async_trait;
-use gochat_common::group_commit::GroupCommit;
+use gochat_group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
 use self::tables::{
@@ -30,7 +30,7 @@ pub struct RedbChatStore {
 impl RedbChatStore {
     /// Opens (or creates) the store file at `path` and its tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = gochat_common::group_commit::open_database(path).map_err(unavailable)?;
+        let db = gochat_group_commit::open_database(path).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(CONVERSATIONS).map_err(unavailable)?;
         txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;

@@ -1,6 +1,6 @@
 use bytes::Bytes;
-use gochat_common::telemetry::{propagation, testing::SpanCapture};
 use gochat_delivery::EventId;
+use gochat_telemetry::{propagation, testing::SpanCapture};
 use opentelemetry::trace::{SpanId, TraceContextExt as _};
 
 use super::*;
@@ -33,7 +33,7 @@ fn a_live_push_is_linked_to_the_send_and_measured() {
             let sender = propagation::current_context().span().span_context().clone();
             (propagation::current_context_map(), sender)
         });
-        let sent_at_ms = gochat_common::clock::now_ms() - 1_500;
+        let sent_at_ms = gochat_runtime::clock::now_ms() - 1_500;
         let push = Push::decode(&event_with(carried, sent_at_ms)).expect("a message event");
 
         let delivered = DELIVERED.with_label_values(&["live"]).get();
