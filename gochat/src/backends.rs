@@ -147,9 +147,9 @@ impl Connections {
                     .context("preparing auth statements")?,
                 );
                 let key = match signing_key_file {
-                    Some(path) => gochat_auth::SigningKey::load(path),
-                    None => gochat_auth::SigningKey::load_or_generate(
-                        &data_dir.join(gochat_auth::GENERATED_KEY_FILE),
+                    Some(path) => gochat_tokens::SigningKey::load(path),
+                    None => gochat_tokens::SigningKey::load_or_generate(
+                        &data_dir.join(gochat_tokens::GENERATED_KEY_FILE),
                     ),
                 }
                 .context("loading the signing key")?;

@@ -3,9 +3,10 @@
 
 use std::{path::Path, sync::Arc};
 
+use gochat_tokens::{GENERATED_KEY_FILE, SigningKey};
+
 use crate::{
-    Backends, Error, SigningKey,
-    keys::GENERATED_KEY_FILE,
+    Backends, Error,
     store::{RedbStore, STORE_FILE},
 };
 

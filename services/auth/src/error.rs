@@ -2,7 +2,9 @@
 
 use gochat_runtime::grpc::GrpcError;
 
-use crate::{keys::KeyError, store::StoreError};
+use gochat_tokens::KeyError;
+
+use crate::store::StoreError;
 
 /// Why the auth service could not open its backends or serve.
 #[derive(Debug, thiserror::Error)]

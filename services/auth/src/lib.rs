@@ -2,7 +2,7 @@
 //! email service, sessions with rotating refresh tokens, and EdDSA-signed access tokens.
 //!
 //! The entry point is [`serve`]; [`embedded::open`] builds the [`Backends`] for local mode, and
-//! [`tokens::TokenVerifier`] lets other services check access tokens without a round trip.
+//! `gochat-tokens` holds the access tokens' claims, signing key and verifier.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -10,13 +10,11 @@ mod config;
 pub mod embedded;
 mod error;
 mod hex;
-mod keys;
 mod password;
 mod refresh;
 mod server;
 mod service;
 pub mod store;
-pub mod tokens;
 mod validate;
 
 #[cfg(any(test, feature = "conformance"))]
@@ -24,7 +22,6 @@ pub mod conformance;
 
 pub use config::Config;
 pub use error::Error;
-pub use keys::{GENERATED_KEY_FILE, KeyError, SigningKey};
 pub use server::{Backends, SERVICE_NAME, readiness, serve};
 pub use service::AuthServiceImpl;
 pub use store::{AccountStore, SessionStore};

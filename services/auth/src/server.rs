@@ -12,7 +12,9 @@ use gochat_runtime::{Readiness, ReadinessCheck, Shutdown};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
-use crate::{AccountStore, AuthServiceImpl, Config, Error, SessionStore, SigningKey};
+use gochat_tokens::SigningKey;
+
+use crate::{AccountStore, AuthServiceImpl, Config, Error, SessionStore};
 
 /// The gRPC service name, as health checks report it.
 pub const SERVICE_NAME: &str = "gochat.auth.v1.AuthService";

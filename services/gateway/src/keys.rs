@@ -11,12 +11,12 @@ use std::{
 };
 
 use async_trait::async_trait;
-use gochat_auth::tokens::{Claims, TokenError, TokenVerifier};
 use gochat_proto::auth::v1::{
     GetVerificationKeysRequest, GetVerificationKeysResponse, auth_service_client::AuthServiceClient,
 };
 use gochat_runtime::grpc::TracedChannel;
 use gochat_runtime::{ReadinessCheck, Shutdown};
+use gochat_tokens::{Claims, TokenError, TokenVerifier};
 use tokio::sync::watch;
 
 use crate::error::ApiError;

@@ -4,7 +4,9 @@
 use gochat_runtime::status::{domain_error, unavailable};
 use tonic::{Code, Status};
 
-use crate::{keys::KeyError, password::PasswordError, store::StoreError, validate::Invalid};
+use gochat_tokens::KeyError;
+
+use crate::{password::PasswordError, store::StoreError, validate::Invalid};
 
 /// A broken input rule.
 pub(super) fn invalid(rule: Invalid) -> Status {

@@ -6,6 +6,7 @@ use gochat_proto::auth::v1::{
     LoginRequest, LogoutRequest, LogoutResponse, RefreshRequest, TokenPair,
 };
 use gochat_runtime::{clock::now_ms, status::domain_error};
+use gochat_tokens::Claims;
 use tonic::{Code, Status};
 use uuid::Uuid;
 
@@ -13,7 +14,6 @@ use super::{AuthServiceImpl, errors};
 use crate::{
     refresh,
     store::{AccountStatus, RotateOutcome, SessionRecord},
-    tokens::Claims,
     validate::{check_password_size, normalize_email},
 };
 

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use gochat_auth::SigningKey;
 use gochat_runtime::{ReadinessCheck, Shutdown};
+use gochat_tokens::SigningKey;
 
 use super::*;
 use crate::{error::ErrorCode, tests::support};

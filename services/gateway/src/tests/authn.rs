@@ -4,7 +4,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header::RETRY_AFTER},
 };
-use gochat_auth::SigningKey;
+use gochat_tokens::SigningKey;
 
 use super::support::*;
 use crate::Config;

@@ -8,12 +8,12 @@ use axum::{
     extract::ConnectInfo,
     http::{HeaderMap, Method, Request, StatusCode},
 };
-use gochat_auth::{SigningKey, tokens::Claims};
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
 };
 use gochat_runtime::Shutdown;
+use gochat_tokens::{Claims, SigningKey};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;

@@ -6,7 +6,7 @@ use gochat_proto::auth::v1::{
 use tonic::Code;
 
 use super::{PASSWORD, assert_error, start};
-use crate::tokens::TokenVerifier;
+use gochat_tokens::TokenVerifier;
 
 #[tokio::test]
 async fn create_verify_login_refresh_reuse_logout() {

@@ -14,7 +14,7 @@ use gochat_proto::auth::v1::VerificationKey;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sha2::{Digest, Sha256};
 
-use crate::tokens::{ALGORITHM_NAME, Claims};
+use crate::{ALGORITHM_NAME, Claims};
 
 /// File name of the generated key inside the data directory.
 pub const GENERATED_KEY_FILE: &str = "auth-signing-key.pem";
@@ -126,7 +126,7 @@ impl SigningKey {
         let digest = Sha256::digest(public_der.as_bytes());
         Ok(Self {
             encoding: EncodingKey::from_ed_der(der.as_bytes()),
-            key_id: crate::hex::encode(&digest[..8]),
+            key_id: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
             public_key_pem,
         })
     }

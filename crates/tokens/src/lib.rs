@@ -1,10 +1,13 @@
-//! Access tokens: the claims auth signs and the verifier the gateway uses to check them
-//! with the keys from `GetVerificationKeys`, without a call per request.
+//! Access tokens: the claims, the Ed25519 key auth signs them with, and the verifier the
+//! gateway checks them with using the keys from `GetVerificationKeys`, without a call per
+//! request. Small on purpose: a service that only checks tokens needs nothing else of auth.
 
+mod signing;
 mod verify;
 
 use serde::{Deserialize, Serialize};
 
+pub use signing::{GENERATED_KEY_FILE, KeyError, SigningKey};
 pub use verify::{MAX_LEEWAY, TokenVerifier};
 
 /// JWS algorithm name of gochat access tokens.
