@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "gochat/auth/v1/auth.proto",
     "gochat/chat/v1/chat.proto",
     "gochat/email/v1/email.proto",
+    "gochat/error/v1/error.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,4 +1,5 @@
-//! gochat's gRPC contracts: one versioned package per service, generated at build time.
+//! gochat's gRPC contracts: one versioned package per service, generated at build time, and
+//! the public API's error vocabulary they all answer with ([`error`]).
 #![forbid(unsafe_code)]
 
 /// `gochat.auth.v1`: accounts, sessions and access tokens.
@@ -24,6 +25,8 @@ pub mod email {
         tonic::include_proto!("gochat.email.v1");
     }
 }
+
+pub mod error;
 
 /// The encoded `FileDescriptorSet` of every gochat package, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

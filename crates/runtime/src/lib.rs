@@ -8,7 +8,6 @@ pub mod grpc;
 pub mod ops;
 pub mod readiness;
 pub mod shutdown;
-pub mod status;
 
 pub use readiness::{Readiness, ReadinessCheck};
 pub use shutdown::Shutdown;

@@ -34,7 +34,7 @@ pub use mail::{
     SmtpConfigError, SmtpCredentials, SmtpMailer, SmtpTls, render_eml, verification_mail,
 };
 pub use readiness::readiness;
-pub use service::EmailServiceImpl;
+pub use service::{EmailError, EmailServiceImpl};
 pub use store::{
     CodeRecord, CodeStore, DEFAULT_EXPIRED_GRACE, DEFAULT_REDIS_PREFIX, RecordDecodeError,
     RedbCodeStore, RedisCodeStore, StoreError,

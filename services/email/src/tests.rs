@@ -4,7 +4,8 @@ use gochat_proto::email::v1::{
     CheckVerificationCodeRequest, SendVerificationCodeRequest, VerificationOutcome,
     email_service_client::EmailServiceClient,
 };
-use gochat_runtime::{Shutdown, status::api_error_code};
+use gochat_proto::error::{self, ErrorCode};
+use gochat_runtime::Shutdown;
 
 use super::*;
 use crate::conformance::code_in;
@@ -83,14 +84,20 @@ async fn serves_the_grpc_api_end_to_end() {
     client.send_verification_code(send.clone()).await.unwrap();
     let err = client.send_verification_code(send).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::ResourceExhausted);
-    assert_eq!(api_error_code(&err), Some("rate_limited"));
+    assert_eq!(
+        error::error_code(&err).map(ErrorCode::as_str),
+        Some("rate_limited")
+    );
 
     let bad = SendVerificationCodeRequest {
         email: "nope".into(),
         display_name: "x".into(),
     };
     let err = client.send_verification_code(bad).await.unwrap_err();
-    assert_eq!(api_error_code(&err), Some("invalid_email"));
+    assert_eq!(
+        error::error_code(&err).map(ErrorCode::as_str),
+        Some("invalid_email")
+    );
 
     shutdown.trigger();
     tokio::time::timeout(Duration::from_secs(10), server)

@@ -1,5 +1,6 @@
 //! The one error type of the public API: every failure a client sees is an [`ApiError`],
-//! rendered as `{"error":{"code","message"}}` with the status from [`ErrorCode::spec`].
+//! rendered as `{"error":{"code","message"}}` with its code's HTTP status from the shared
+//! vocabulary ([`ErrorCode`], in `gochat-proto`).
 
 use std::time::Duration;
 
@@ -8,133 +9,9 @@ use axum::{
     http::{HeaderValue, StatusCode, header::RETRY_AFTER},
     response::{IntoResponse, Response},
 };
+pub use gochat_proto::error::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// Every error code of API v1. The wire string and HTTP status of each are in
-/// [`ErrorCode::spec`], the single table the gateway maps errors through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// Malformed JSON, a missing or wrongly typed field, a bad query parameter.
-    InvalidRequest,
-    /// The email address is not valid.
-    InvalidEmail,
-    /// The password is too short.
-    WeakPassword,
-    /// The display name is empty or too long.
-    InvalidDisplayName,
-    /// The verification code is wrong.
-    InvalidCode,
-    /// The member list of a new conversation is unacceptable.
-    InvalidMembers,
-    /// A message body is empty or too long.
-    InvalidBody,
-    /// Missing, expired or invalid access token.
-    Unauthorized,
-    /// Wrong email or password.
-    InvalidCredentials,
-    /// Unknown, expired or rotated refresh token.
-    InvalidRefreshToken,
-    /// The account has not confirmed its email yet.
-    AccountNotVerified,
-    /// The caller is not a member of the conversation.
-    NotAMember,
-    /// No such route or resource.
-    NotFound,
-    /// No such (active) user.
-    UserNotFound,
-    /// No such conversation.
-    ConversationNotFound,
-    /// The route exists but not with this method.
-    MethodNotAllowed,
-    /// An account with this email exists.
-    EmailTaken,
-    /// The verification code outlived its lifetime.
-    CodeExpired,
-    /// The request body is over the size limit.
-    PayloadTooLarge,
-    /// Too many wrong verification codes.
-    TooManyAttempts,
-    /// A rate limit was hit.
-    RateLimited,
-    /// A backend cannot be reached; retrying later may work.
-    Unavailable,
-    /// Something failed inside gochat.
-    Internal,
-}
-
-impl ErrorCode {
-    /// Every code, for lookups by wire string and for tests.
-    pub const ALL: [ErrorCode; 23] = [
-        Self::InvalidRequest,
-        Self::InvalidEmail,
-        Self::WeakPassword,
-        Self::InvalidDisplayName,
-        Self::InvalidCode,
-        Self::InvalidMembers,
-        Self::InvalidBody,
-        Self::Unauthorized,
-        Self::InvalidCredentials,
-        Self::InvalidRefreshToken,
-        Self::AccountNotVerified,
-        Self::NotAMember,
-        Self::NotFound,
-        Self::UserNotFound,
-        Self::ConversationNotFound,
-        Self::MethodNotAllowed,
-        Self::EmailTaken,
-        Self::CodeExpired,
-        Self::PayloadTooLarge,
-        Self::TooManyAttempts,
-        Self::RateLimited,
-        Self::Unavailable,
-        Self::Internal,
-    ];
-
-    /// The table: wire string and HTTP status of each code.
-    pub const fn spec(self) -> (&'static str, StatusCode) {
-        match self {
-            Self::InvalidRequest => ("invalid_request", StatusCode::BAD_REQUEST),
-            Self::InvalidEmail => ("invalid_email", StatusCode::BAD_REQUEST),
-            Self::WeakPassword => ("weak_password", StatusCode::BAD_REQUEST),
-            Self::InvalidDisplayName => ("invalid_display_name", StatusCode::BAD_REQUEST),
-            Self::InvalidCode => ("invalid_code", StatusCode::BAD_REQUEST),
-            Self::InvalidMembers => ("invalid_members", StatusCode::BAD_REQUEST),
-            Self::InvalidBody => ("invalid_body", StatusCode::BAD_REQUEST),
-            Self::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
-            Self::InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED),
-            Self::InvalidRefreshToken => ("invalid_refresh_token", StatusCode::UNAUTHORIZED),
-            Self::AccountNotVerified => ("account_not_verified", StatusCode::FORBIDDEN),
-            Self::NotAMember => ("not_a_member", StatusCode::FORBIDDEN),
-            Self::NotFound => ("not_found", StatusCode::NOT_FOUND),
-            Self::UserNotFound => ("user_not_found", StatusCode::NOT_FOUND),
-            Self::ConversationNotFound => ("conversation_not_found", StatusCode::NOT_FOUND),
-            Self::MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
-            Self::EmailTaken => ("email_taken", StatusCode::CONFLICT),
-            Self::CodeExpired => ("code_expired", StatusCode::GONE),
-            Self::PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
-            Self::TooManyAttempts => ("too_many_attempts", StatusCode::TOO_MANY_REQUESTS),
-            Self::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
-            Self::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
-            Self::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
-        }
-    }
-
-    /// The snake_case string clients see.
-    pub const fn as_str(self) -> &'static str {
-        self.spec().0
-    }
-
-    /// The HTTP status of this code.
-    pub const fn status(self) -> StatusCode {
-        self.spec().1
-    }
-
-    /// The code with this wire string, if any.
-    pub fn from_wire(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == code)
-    }
-}
 
 /// How long a client is told to wait when a backend is unreachable.
 const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -155,7 +32,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `code` and `message`; 429 and 503 get a default `Retry-After`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        let retry_after = match code.status() {
+        let retry_after = match code.http_status() {
             StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_AFTER),
             StatusCode::TOO_MANY_REQUESTS => Some(PEER_LIMIT_RETRY_AFTER),
             _ => None,
@@ -215,7 +92,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.code.status(), Json(self.body())).into_response();
+        let mut response = (self.code.http_status(), Json(self.body())).into_response();
         if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()

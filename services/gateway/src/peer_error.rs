@@ -2,15 +2,13 @@
 
 use tonic::{Code, Status};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// Maps a peer's status: a domain error keeps its API code and message; an unreachable or
 /// failed transport is 503 `unavailable`; anything else is a logged 500 `internal` whose
 /// details stay out of the answer.
 pub fn from_status(status: &Status) -> ApiError {
-    if let Some(code) =
-        gochat_runtime::status::api_error_code(status).and_then(ErrorCode::from_wire)
-    {
+    if let Some(code) = gochat_proto::error::error_code(status) {
         return ApiError::new(code, status.message());
     }
     match status.code() {
@@ -35,20 +33,17 @@ impl From<Status> for ApiError {
 mod tests {
     use super::*;
     use axum::http::StatusCode;
-    use gochat_runtime::status::domain_error;
+    use gochat_proto::error::{ErrorCode, ErrorInfo, status};
+    use prost::Message as _;
 
     #[test]
     fn domain_errors_keep_their_code_and_message() {
-        let e = from_status(&domain_error(
-            Code::PermissionDenied,
-            "not_a_member",
-            "not yours",
-        ));
+        let e = from_status(&status(ErrorCode::NotAMember, "not yours"));
         assert_eq!(e.code, ErrorCode::NotAMember);
         assert_eq!(e.message, "not yours");
         assert_eq!(e.retry_after, None);
-        let e = from_status(&gochat_runtime::status::unavailable("store down"));
-        assert_eq!(e.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let e = from_status(&status(ErrorCode::Unavailable, "store down"));
+        assert_eq!(e.code.http_status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(e.retry_after_secs().is_some());
     }
 
@@ -77,8 +72,14 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_api_code_falls_back_to_the_grpc_code() {
-        let e = from_status(&domain_error(Code::Unavailable, "no_such_code", "x"));
-        assert_eq!(e.code, ErrorCode::Unavailable);
+    fn an_unknown_api_code_is_answered_by_its_grpc_code_not_as_a_500() {
+        let unknown = ErrorInfo { code: 999 }.encode_to_vec();
+        let e = from_status(&Status::with_details(
+            Code::InvalidArgument,
+            "a newer rule",
+            unknown.into(),
+        ));
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert_eq!(e.message, "a newer rule");
     }
 }

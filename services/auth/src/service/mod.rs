@@ -2,7 +2,7 @@
 //! password hasher, the signing key and the email service.
 
 mod accounts;
-mod errors;
+mod error;
 mod sessions;
 mod verification;
 
@@ -22,6 +22,8 @@ use gochat_proto::{
 };
 use gochat_runtime::grpc::TracedChannel;
 use tonic::{Request, Response, Status};
+
+use self::error::AuthError;
 
 use crate::{
     Config,
@@ -84,39 +86,57 @@ impl AuthService for AuthServiceImpl {
         &self,
         request: Request<CreateAccountRequest>,
     ) -> Result<Response<Account>, Status> {
-        self.create(request.into_inner()).await.map(Response::new)
+        self.create(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn verify_account(
         &self,
         request: Request<VerifyAccountRequest>,
     ) -> Result<Response<Account>, Status> {
-        self.verify(request.into_inner()).await.map(Response::new)
+        self.verify(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn resend_verification_code(
         &self,
         request: Request<ResendVerificationCodeRequest>,
     ) -> Result<Response<ResendVerificationCodeResponse>, Status> {
-        self.resend(request.into_inner()).await.map(Response::new)
+        self.resend(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn login(&self, request: Request<LoginRequest>) -> Result<Response<TokenPair>, Status> {
-        self.log_in(request.into_inner()).await.map(Response::new)
+        self.log_in(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn refresh(
         &self,
         request: Request<RefreshRequest>,
     ) -> Result<Response<TokenPair>, Status> {
-        self.rotate(request.into_inner()).await.map(Response::new)
+        self.rotate(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn logout(
         &self,
         request: Request<LogoutRequest>,
     ) -> Result<Response<LogoutResponse>, Status> {
-        self.log_out(request.into_inner()).await.map(Response::new)
+        self.log_out(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn get_account(
@@ -126,6 +146,7 @@ impl AuthService for AuthServiceImpl {
         self.account_by_id(request.into_inner())
             .await
             .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn get_accounts(
@@ -135,13 +156,17 @@ impl AuthService for AuthServiceImpl {
         self.accounts_by_ids(request.into_inner())
             .await
             .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn lookup_account(
         &self,
         request: Request<LookupAccountRequest>,
     ) -> Result<Response<Account>, Status> {
-        self.lookup(request.into_inner()).await.map(Response::new)
+        self.lookup(request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn get_verification_keys(

@@ -5,12 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use gochat_proto::auth::v1::{
     LoginRequest, LogoutRequest, LogoutResponse, RefreshRequest, TokenPair,
 };
-use gochat_runtime::{clock::now_ms, status::domain_error};
+use gochat_runtime::clock::now_ms;
 use gochat_tokens::Claims;
-use tonic::{Code, Status};
 use uuid::Uuid;
 
-use super::{AuthServiceImpl, errors};
+use super::{AuthError, AuthServiceImpl, error};
 use crate::{
     refresh,
     store::{AccountStatus, RotateOutcome, SessionRecord},
@@ -30,38 +29,34 @@ fn now_secs() -> u64 {
 impl AuthServiceImpl {
     /// Checks the password (a dummy check when the email is unknown, so both cost the same),
     /// then opens a session for an active account.
-    pub(super) async fn log_in(&self, req: LoginRequest) -> Result<TokenPair, Status> {
-        check_password_size(&req.password).map_err(errors::invalid)?;
+    pub(super) async fn log_in(&self, req: LoginRequest) -> Result<TokenPair, AuthError> {
+        check_password_size(&req.password).map_err(AuthError::Invalid)?;
         let found = match normalize_email(&req.email) {
             Ok(email) => self
                 .backends
                 .accounts
                 .get_by_email(&email)
                 .await
-                .map_err(errors::store)?,
+                .map_err(error::store)?,
             Err(_) => None,
         };
         let Some(account) = found else {
             self.passwords
                 .verify_dummy(&req.password)
                 .await
-                .map_err(errors::password)?;
-            return Err(errors::invalid_credentials());
+                .map_err(error::password)?;
+            return Err(AuthError::InvalidCredentials);
         };
         let matches = self
             .passwords
             .verify(&req.password, &account.password_hash)
             .await
-            .map_err(errors::password)?;
+            .map_err(error::password)?;
         if !matches {
-            return Err(errors::invalid_credentials());
+            return Err(AuthError::InvalidCredentials);
         }
         if account.status != AccountStatus::Active {
-            return Err(domain_error(
-                Code::PermissionDenied,
-                "account_not_verified",
-                "confirm your email address first",
-            ));
+            return Err(AuthError::AccountNotVerified);
         }
         let session_id = Uuid::now_v7().to_string();
         let minted = refresh::mint(&session_id);
@@ -79,15 +74,15 @@ impl AuthServiceImpl {
             .sessions
             .create(&session)
             .await
-            .map_err(errors::store)?;
+            .map_err(error::store)?;
         tracing::info!(account_id = %account.id, session_id = %session_id, "logged in");
         self.token_pair(&account.id, &session_id, minted.token)
     }
 
     /// Swaps a refresh token for a new pair; a rotated-away token revokes its session.
-    pub(super) async fn rotate(&self, req: RefreshRequest) -> Result<TokenPair, Status> {
+    pub(super) async fn rotate(&self, req: RefreshRequest) -> Result<TokenPair, AuthError> {
         let Some((session_id, presented)) = refresh::parse(req.refresh_token.trim()) else {
-            return Err(errors::invalid_refresh_token());
+            return Err(AuthError::InvalidRefreshToken);
         };
         let next = refresh::mint(&session_id);
         let now = now_ms();
@@ -97,30 +92,30 @@ impl AuthServiceImpl {
             .sessions
             .rotate(&session_id, &presented, &next.hash, now, expires)
             .await
-            .map_err(errors::store)?;
+            .map_err(error::store)?;
         match outcome {
             RotateOutcome::Rotated(session) => {
                 self.token_pair(&session.account_id, &session_id, next.token)
             }
             RotateOutcome::Reused => {
                 tracing::warn!(session_id = %session_id, "refresh token reused; session revoked");
-                Err(errors::invalid_refresh_token())
+                Err(AuthError::InvalidRefreshToken)
             }
-            RotateOutcome::Invalid => Err(errors::invalid_refresh_token()),
+            RotateOutcome::Invalid => Err(AuthError::InvalidRefreshToken),
         }
     }
 
     /// Revokes the session; unknown sessions are fine (logging out twice is not an error).
-    pub(super) async fn log_out(&self, req: LogoutRequest) -> Result<LogoutResponse, Status> {
+    pub(super) async fn log_out(&self, req: LogoutRequest) -> Result<LogoutResponse, AuthError> {
         if req.session_id.is_empty() {
-            return Err(errors::bad_request("session_id is required"));
+            return Err(AuthError::BadRequest("session_id is required"));
         }
         let existed = self
             .backends
             .sessions
             .revoke(&req.session_id)
             .await
-            .map_err(errors::store)?;
+            .map_err(error::store)?;
         if existed {
             tracing::info!(session_id = %req.session_id, "logged out");
         }
@@ -133,7 +128,7 @@ impl AuthServiceImpl {
         account_id: &str,
         session_id: &str,
         refresh_token: String,
-    ) -> Result<TokenPair, Status> {
+    ) -> Result<TokenPair, AuthError> {
         let ttl = self.config.access_token_ttl.as_secs();
         let iat = now_secs();
         let claims = Claims {
@@ -148,7 +143,7 @@ impl AuthServiceImpl {
             .backends
             .signing_key
             .sign(&claims)
-            .map_err(errors::signing)?;
+            .map_err(error::signing)?;
         Ok(TokenPair {
             access_token,
             refresh_token,

@@ -7,10 +7,8 @@ use gochat_proto::{
     },
     email::v1::{CheckVerificationCodeRequest, SendVerificationCodeRequest, VerificationOutcome},
 };
-use gochat_runtime::status::{api_error_code, domain_error};
-use tonic::{Code, Status};
 
-use super::{AuthServiceImpl, errors, to_wire};
+use super::{AuthError, AuthServiceImpl, error, to_wire};
 use crate::{
     store::{AccountRecord, AccountStatus},
     validate::normalize_email,
@@ -20,8 +18,8 @@ use crate::{
 const MAX_CODE_LEN: usize = 32;
 
 impl AuthServiceImpl {
-    /// Asks the email service to mail a fresh code; returns its status untouched on failure.
-    pub(super) async fn send_code(&self, account: &AccountRecord) -> Result<(), Status> {
+    /// Asks the email service to mail a fresh code.
+    pub(super) async fn send_code(&self, account: &AccountRecord) -> Result<(), AuthError> {
         let request = SendVerificationCodeRequest {
             email: account.email.clone(),
             display_name: account.display_name.clone(),
@@ -31,19 +29,20 @@ impl AuthServiceImpl {
             .send_verification_code(request)
             .await
             .map(drop)
+            .map_err(|e| error::email_failed(&e))
     }
 
     /// Activates a pending account whose code the email service confirms; an active account
     /// is returned as is, so a repeated verify succeeds.
-    pub(super) async fn verify(&self, req: VerifyAccountRequest) -> Result<Account, Status> {
-        let email = normalize_email(&req.email).map_err(|_| errors::invalid_code())?;
+    pub(super) async fn verify(&self, req: VerifyAccountRequest) -> Result<Account, AuthError> {
+        let email = normalize_email(&req.email).map_err(|_| AuthError::InvalidCode)?;
         let code = req.code.trim();
         if code.is_empty() || code.len() > MAX_CODE_LEN {
-            return Err(errors::invalid_code());
+            return Err(AuthError::InvalidCode);
         }
         let accounts = &self.backends.accounts;
-        let Some(account) = accounts.get_by_email(&email).await.map_err(errors::store)? else {
-            return Err(errors::invalid_code());
+        let Some(account) = accounts.get_by_email(&email).await.map_err(error::store)? else {
+            return Err(AuthError::InvalidCode);
         };
         if account.status == AccountStatus::Active {
             return Ok(to_wire(&account));
@@ -57,37 +56,23 @@ impl AuthServiceImpl {
             .clone()
             .check_verification_code(check)
             .await
-            .map_err(|e| errors::email_unreachable(&e))?;
+            .map_err(|e| error::email_failed(&e))?;
         match answer.into_inner().outcome() {
             VerificationOutcome::Verified => {
-                match accounts
-                    .activate(&account.id)
-                    .await
-                    .map_err(errors::store)?
-                {
+                match accounts.activate(&account.id).await.map_err(error::store)? {
                     Some(active) => {
                         tracing::info!(account_id = %active.id, "account verified");
                         Ok(to_wire(&active))
                     }
-                    None => Err(errors::invalid_code()),
+                    None => Err(AuthError::InvalidCode),
                 }
             }
-            VerificationOutcome::Invalid => Err(errors::invalid_code()),
-            VerificationOutcome::Expired => Err(domain_error(
-                Code::FailedPrecondition,
-                "code_expired",
-                "the code has expired; request a new one",
-            )),
-            VerificationOutcome::TooManyAttempts => Err(domain_error(
-                Code::ResourceExhausted,
-                "too_many_attempts",
-                "too many wrong codes; request a new one",
-            )),
+            VerificationOutcome::Invalid => Err(AuthError::InvalidCode),
+            VerificationOutcome::Expired => Err(AuthError::CodeExpired),
+            VerificationOutcome::TooManyAttempts => Err(AuthError::TooManyAttempts),
             VerificationOutcome::Unspecified => {
                 tracing::warn!("email service answered no verification outcome");
-                Err(gochat_runtime::status::unavailable(
-                    "the email service gave no answer",
-                ))
+                Err(AuthError::Unavailable("the email service gave no answer"))
             }
         }
     }
@@ -97,7 +82,7 @@ impl AuthServiceImpl {
     pub(super) async fn resend(
         &self,
         req: ResendVerificationCodeRequest,
-    ) -> Result<ResendVerificationCodeResponse, Status> {
+    ) -> Result<ResendVerificationCodeResponse, AuthError> {
         let Ok(email) = normalize_email(&req.email) else {
             return Ok(ResendVerificationCodeResponse {});
         };
@@ -106,18 +91,11 @@ impl AuthServiceImpl {
             .accounts
             .get_by_email(&email)
             .await
-            .map_err(errors::store)?;
+            .map_err(error::store)?;
         let Some(account) = found.filter(|a| a.status == AccountStatus::Pending) else {
             return Ok(ResendVerificationCodeResponse {});
         };
-        match self.send_code(&account).await {
-            Ok(()) => Ok(ResendVerificationCodeResponse {}),
-            Err(e) if api_error_code(&e) == Some("rate_limited") => Err(domain_error(
-                Code::ResourceExhausted,
-                "rate_limited",
-                "too many codes were requested; try again later",
-            )),
-            Err(e) => Err(errors::email_unreachable(&e)),
-        }
+        self.send_code(&account).await?;
+        Ok(ResendVerificationCodeResponse {})
     }
 }

@@ -1,7 +1,7 @@
 //! The service's domain errors and how they cross gRPC.
 
-use gochat_runtime::status::{domain_error, unavailable};
-use tonic::{Code, Status};
+use gochat_proto::error::{self, ErrorCode};
+use tonic::Status;
 
 use crate::StoreError;
 
@@ -29,37 +29,22 @@ pub enum ChatError {
 }
 
 impl ChatError {
-    /// The public API's error code.
-    pub fn api_code(&self) -> &'static str {
+    /// The API error code the caller gets.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidMembers(_) => "invalid_members",
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidBody(_) => "invalid_body",
-            Self::ConversationNotFound => "conversation_not_found",
-            Self::NotAMember => "not_a_member",
-            Self::Unavailable(_) => "unavailable",
-        }
-    }
-
-    /// The gRPC code the API error code travels with.
-    pub fn grpc_code(&self) -> Code {
-        match self {
-            Self::InvalidMembers(_) | Self::InvalidRequest(_) | Self::InvalidBody(_) => {
-                Code::InvalidArgument
-            }
-            Self::ConversationNotFound => Code::NotFound,
-            Self::NotAMember => Code::PermissionDenied,
-            Self::Unavailable(_) => Code::Unavailable,
+            Self::InvalidMembers(_) => ErrorCode::InvalidMembers,
+            Self::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            Self::InvalidBody(_) => ErrorCode::InvalidBody,
+            Self::ConversationNotFound => ErrorCode::ConversationNotFound,
+            Self::NotAMember => ErrorCode::NotAMember,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 }
 
 impl From<ChatError> for Status {
     fn from(e: ChatError) -> Self {
-        match e {
-            ChatError::Unavailable(why) => unavailable(why),
-            other => domain_error(other.grpc_code(), other.api_code(), other.to_string()),
-        }
+        error::status(e.code(), e.to_string())
     }
 }
 

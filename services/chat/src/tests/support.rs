@@ -196,5 +196,5 @@ pub(super) fn send_request(
 
 /// The API error code a failed call carries.
 pub(super) fn code_of(status: &tonic::Status) -> &str {
-    gochat_runtime::status::api_error_code(status).unwrap_or("<none>")
+    gochat_proto::error::error_code(status).map_or("<none>", |code| code.as_str())
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use gochat_proto::email::v1::VerificationOutcome;
-use gochat_runtime::status::api_error_code;
+use gochat_proto::error::ErrorCode;
 use tonic::Code;
 
 use crate::{
@@ -222,8 +222,11 @@ pub async fn sends_are_rate_limited(store: &Arc<dyn CodeStore>) {
         h.clock.advance(1_000);
     }
     let err = h.service.issue_code(&email, "Ada").await.unwrap_err();
-    assert_eq!(err.code(), Code::ResourceExhausted);
-    assert_eq!(api_error_code(&err), Some("rate_limited"));
+    assert_eq!(
+        tonic::Status::from(err.clone()).code(),
+        Code::ResourceExhausted
+    );
+    assert_eq!(err.code(), ErrorCode::RateLimited);
     assert_eq!(h.mailer.count_to(&email), usize::try_from(limit).unwrap());
     h.issue(&other).await;
     assert_eq!(
@@ -240,8 +243,12 @@ pub async fn unmailable_addresses_are_refused(store: &Arc<dyn CodeStore>) {
     let h = Harness::new(Arc::clone(store));
     for bad in ["", "no-at-sign", "a@b.c\r\nBcc: e@evil.test"] {
         let err = h.service.issue_code(bad, "Ada").await.unwrap_err();
-        assert_eq!(err.code(), Code::InvalidArgument, "{bad:?}");
-        assert_eq!(api_error_code(&err), Some("invalid_email"));
+        assert_eq!(
+            tonic::Status::from(err.clone()).code(),
+            Code::InvalidArgument,
+            "{bad:?}"
+        );
+        assert_eq!(err.code(), ErrorCode::InvalidEmail);
     }
     assert!(h.mailer.sent().is_empty());
 }

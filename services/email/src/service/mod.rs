@@ -1,14 +1,14 @@
 //! The service's logic: issuing codes under a rate limit and checking them under an
 //! attempt limit. [`EmailServiceImpl`] is also the tonic service (see `grpc.rs`).
 
+mod error;
 mod grpc;
 
 use std::sync::Arc;
 
 use gochat_proto::email::v1::VerificationOutcome;
-use gochat_runtime::status::{domain_error, unavailable};
-use tonic::{Code, Status};
 
+pub use self::error::EmailError;
 use crate::{
     Backends, Config,
     clock::{Clock, system_clock},
@@ -49,15 +49,11 @@ impl EmailServiceImpl {
     }
 
     /// Issues a fresh code for `email` (killing the previous one) and mails it, greeting
-    /// `display_name`. Errors: `invalid_email`, `rate_limited`, `unavailable`.
-    pub async fn issue_code(&self, email: &str, display_name: &str) -> Result<(), Status> {
+    /// `display_name`.
+    pub async fn issue_code(&self, email: &str, display_name: &str) -> Result<(), EmailError> {
         let email = normalize_email(email);
         if !is_mailable(&email) {
-            return Err(domain_error(
-                Code::InvalidArgument,
-                "invalid_email",
-                "not a valid email address",
-            ));
+            return Err(EmailError::InvalidEmail("not a valid email address"));
         }
         let now = (self.clock)();
         let sends = self
@@ -66,11 +62,7 @@ impl EmailServiceImpl {
             .await
             .map_err(store_down)?;
         if sends > self.config.max_codes_per_hour {
-            return Err(domain_error(
-                Code::ResourceExhausted,
-                "rate_limited",
-                "too many codes were requested for this address; try again later",
-            ));
+            return Err(EmailError::RateLimited);
         }
         let code = generate_code();
         let record = CodeRecord {
@@ -91,7 +83,11 @@ impl EmailServiceImpl {
 
     /// Checks `code` for `email`. Every try at an existing code counts as an attempt, malformed
     /// codes included; a matching code is consumed. Errors only when the store is down.
-    pub async fn check_code(&self, email: &str, code: &str) -> Result<VerificationOutcome, Status> {
+    pub async fn check_code(
+        &self,
+        email: &str,
+        code: &str,
+    ) -> Result<VerificationOutcome, EmailError> {
         let email = normalize_email(email);
         if email.is_empty() {
             return Ok(VerificationOutcome::Invalid);
@@ -121,20 +117,18 @@ impl EmailServiceImpl {
     }
 }
 
-fn store_down(e: StoreError) -> Status {
+fn store_down(e: StoreError) -> EmailError {
     tracing::warn!(error = %e, "code store failed");
-    unavailable("verification codes are unavailable right now")
+    EmailError::Unavailable("verification codes are unavailable right now")
 }
 
-fn mail_failed(e: MailError) -> Status {
+fn mail_failed(e: MailError) -> EmailError {
     tracing::warn!(error = %e, "sending a verification mail failed");
     match e {
-        MailError::Rejected(_) | MailError::Refused(_) => domain_error(
-            Code::InvalidArgument,
-            "invalid_email",
-            "the address cannot receive mail",
-        ),
-        MailError::Unavailable(_) => unavailable("mail cannot be sent right now"),
+        MailError::Rejected(_) | MailError::Refused(_) => {
+            EmailError::InvalidEmail("the address cannot receive mail")
+        }
+        MailError::Unavailable(_) => EmailError::Unavailable("mail cannot be sent right now"),
     }
 }
 

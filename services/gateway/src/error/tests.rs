@@ -32,16 +32,16 @@ const CONTRACT: [(&str, u16); 23] = [
 #[test]
 fn the_table_covers_every_contract_code_with_its_status() {
     for (wire, status) in CONTRACT {
-        let code = ErrorCode::from_wire(wire).unwrap_or_else(|| panic!("{wire} missing"));
+        let code = ErrorCode::from_api_str(wire).unwrap_or_else(|| panic!("{wire} missing"));
         assert_eq!(code.as_str(), wire);
-        assert_eq!(code.status().as_u16(), status, "{wire}");
+        assert_eq!(code.http_status().as_u16(), status, "{wire}");
     }
     assert_eq!(ErrorCode::ALL.len(), CONTRACT.len());
     let mut wires: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     wires.sort_unstable();
     wires.dedup();
     assert_eq!(wires.len(), ErrorCode::ALL.len(), "duplicate wire strings");
-    assert_eq!(ErrorCode::from_wire("nope"), None);
+    assert_eq!(ErrorCode::from_api_str("nope"), None);
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn retry_after_is_set_for_429_and_503_and_rounds_up() {
     for code in ErrorCode::ALL {
         let e = ApiError::new(code, "x");
         let needs = matches!(
-            code.status(),
+            code.http_status(),
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(e.retry_after_secs().is_some(), needs, "{code:?}");

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use gochat_proto::error::{self, ErrorCode};
 use gochat_proto::{
     auth::v1::{
         self as auth, Account, AccountStatus,
@@ -13,9 +14,9 @@ use gochat_proto::{
         chat_service_server::{ChatService, ChatServiceServer},
     },
 };
-use gochat_runtime::{Shutdown, status::domain_error};
+use gochat_runtime::Shutdown;
 use tokio::net::TcpListener;
-use tonic::{Code, Request, Response, Status, service::Routes};
+use tonic::{Request, Response, Status, service::Routes};
 
 use super::{fake_log::message, support::*};
 use crate::Peers;
@@ -85,11 +86,7 @@ impl AuthService for FakeAuth {
     async fn create_account(&self, r: Request<auth::CreateAccountRequest>) -> Answer<Account> {
         let r = r.into_inner();
         if r.email == "taken@example.com" {
-            return Err(domain_error(
-                Code::AlreadyExists,
-                "email_taken",
-                "email taken",
-            ));
+            return Err(error::status(ErrorCode::EmailTaken, "email taken"));
         }
         self.calls
             .lock()
@@ -106,27 +103,15 @@ impl AuthService for FakeAuth {
     async fn verify_account(&self, r: Request<auth::VerifyAccountRequest>) -> Answer<Account> {
         match r.into_inner().code.as_str() {
             "123456" => Ok(Response::new(account(ME).unwrap())),
-            "000000" => Err(domain_error(
-                Code::FailedPrecondition,
-                "code_expired",
-                "expired",
-            )),
-            _ => Err(domain_error(
-                Code::InvalidArgument,
-                "invalid_code",
-                "wrong code",
-            )),
+            "000000" => Err(error::status(ErrorCode::CodeExpired, "expired")),
+            _ => Err(error::status(ErrorCode::InvalidCode, "wrong code")),
         }
     }
     async fn resend_verification_code(
         &self,
         _: Request<auth::ResendVerificationCodeRequest>,
     ) -> Answer<auth::ResendVerificationCodeResponse> {
-        Err(domain_error(
-            Code::NotFound,
-            "user_not_found",
-            "no pending account",
-        ))
+        Err(error::status(ErrorCode::UserNotFound, "no pending account"))
     }
     async fn login(&self, _: Request<auth::LoginRequest>) -> Answer<auth::TokenPair> {
         Ok(Response::new(auth::TokenPair {
@@ -136,11 +121,7 @@ impl AuthService for FakeAuth {
         }))
     }
     async fn refresh(&self, _: Request<auth::RefreshRequest>) -> Answer<auth::TokenPair> {
-        Err(domain_error(
-            Code::Unauthenticated,
-            "invalid_refresh_token",
-            "rotated",
-        ))
+        Err(error::status(ErrorCode::InvalidRefreshToken, "rotated"))
     }
     async fn logout(&self, r: Request<auth::LogoutRequest>) -> Answer<auth::LogoutResponse> {
         self.calls
@@ -153,7 +134,7 @@ impl AuthService for FakeAuth {
     async fn get_account(&self, r: Request<auth::GetAccountRequest>) -> Answer<Account> {
         account(&r.into_inner().id)
             .map(Response::new)
-            .ok_or_else(|| domain_error(Code::NotFound, "user_not_found", "no such user"))
+            .ok_or_else(|| error::status(ErrorCode::UserNotFound, "no such user"))
     }
     async fn get_accounts(
         &self,
@@ -175,7 +156,7 @@ impl AuthService for FakeAuth {
             .filter_map(account)
             .find(|a| a.email == email)
             .map(Response::new)
-            .ok_or_else(|| domain_error(Code::NotFound, "user_not_found", "no such user"))
+            .ok_or_else(|| error::status(ErrorCode::UserNotFound, "no such user"))
     }
     async fn get_verification_keys(
         &self,
@@ -245,19 +226,12 @@ impl ChatService for FakeChat {
     ) -> Answer<chat::SendMessageResponse> {
         let r = r.into_inner();
         match r.conversation_id.as_str() {
-            "missing" => Err(domain_error(
-                Code::NotFound,
-                "conversation_not_found",
+            "missing" => Err(error::status(
+                ErrorCode::ConversationNotFound,
                 "no such conversation",
             )),
-            "theirs" => Err(domain_error(
-                Code::PermissionDenied,
-                "not_a_member",
-                "not a member",
-            )),
-            _ if r.body.is_empty() => {
-                Err(domain_error(Code::InvalidArgument, "invalid_body", "empty"))
-            }
+            "theirs" => Err(error::status(ErrorCode::NotAMember, "not a member")),
+            _ if r.body.is_empty() => Err(error::status(ErrorCode::InvalidBody, "empty")),
             _ => Ok(Response::new(sent(
                 "m1",
                 &r.client_msg_id,

@@ -10,8 +10,8 @@ use gochat_proto::email::v1::{
     CheckVerificationCodeRequest, CheckVerificationCodeResponse, SendVerificationCodeRequest,
     SendVerificationCodeResponse, VerificationOutcome, email_service_server::EmailService,
 };
-use gochat_runtime::status::domain_error;
-use tonic::{Code, Request, Response, Status};
+use gochat_proto::error::{self, ErrorCode};
+use tonic::{Request, Response, Status};
 
 /// How the double answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,11 +73,7 @@ impl EmailService for FakeEmail {
         match state.mode {
             Mode::Down => return Err(Status::unavailable("mail relay down")),
             Mode::RateLimited => {
-                return Err(domain_error(
-                    Code::ResourceExhausted,
-                    "rate_limited",
-                    "slow down",
-                ));
+                return Err(error::status(ErrorCode::RateLimited, "slow down"));
             }
             Mode::Working => {}
         }

@@ -5,6 +5,7 @@ mod flow;
 mod reads;
 mod verification;
 
+use gochat_proto::error::{self, ErrorCode};
 use gochat_proto::{
     auth::v1::{
         Account, AccountStatus, CreateAccountRequest, LoginRequest, TokenPair,
@@ -15,7 +16,7 @@ use gochat_proto::{
     },
 };
 use gochat_runtime::grpc::TracedChannel;
-use gochat_runtime::{Shutdown, grpc, status::api_error_code};
+use gochat_runtime::{Shutdown, grpc};
 use tokio::net::TcpListener;
 use tonic::{Code, Status, service::Routes};
 
@@ -81,7 +82,11 @@ async fn start() -> Harness {
 fn assert_error<T: std::fmt::Debug>(result: Result<T, Status>, code: Code, api_code: &str) {
     let status = result.expect_err(api_code);
     assert_eq!(status.code(), code, "{status:?}");
-    assert_eq!(api_error_code(&status), Some(api_code), "{status:?}");
+    assert_eq!(
+        error::error_code(&status).map(ErrorCode::as_str),
+        Some(api_code),
+        "{status:?}"
+    );
 }
 
 impl Harness {

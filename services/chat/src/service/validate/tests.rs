@@ -22,7 +22,11 @@ fn members_need_someone_else_and_no_empty_ids() {
         ("me", ids(&["x", ""])),
     ] {
         let err = members(creator, &listed).unwrap_err();
-        assert_eq!(err.api_code(), "invalid_members", "{creator:?} {listed:?}");
+        assert_eq!(
+            err.code().as_str(),
+            "invalid_members",
+            "{creator:?} {listed:?}"
+        );
     }
 }
 
@@ -41,7 +45,7 @@ fn members_allow_255_others_not_256() {
     let mut too_many = others;
     too_many.push("one more".into());
     assert_eq!(
-        members("me", &too_many).unwrap_err().api_code(),
+        members("me", &too_many).unwrap_err().code().as_str(),
         "invalid_members"
     );
 }
@@ -57,19 +61,19 @@ fn titles_are_trimmed_optional_and_bounded() {
         Some(longest.clone())
     );
     let err = title(Some(&format!("{longest}x"))).unwrap_err();
-    assert_eq!(err.api_code(), "invalid_request");
+    assert_eq!(err.code().as_str(), "invalid_request");
 }
 
 #[test]
 fn bodies_count_characters_not_bytes() {
     assert!(body(&"ü".repeat(4096)).is_ok());
     assert_eq!(
-        body(&"a".repeat(4097)).unwrap_err().api_code(),
+        body(&"a".repeat(4097)).unwrap_err().code().as_str(),
         "invalid_body"
     );
     for blank in ["", " ", "\n\t "] {
         assert_eq!(
-            body(blank).unwrap_err().api_code(),
+            body(blank).unwrap_err().code().as_str(),
             "invalid_body",
             "{blank:?}"
         );
@@ -80,9 +84,12 @@ fn bodies_count_characters_not_bytes() {
 #[test]
 fn client_msg_ids_are_required_and_bounded() {
     assert!(client_msg_id(&"k".repeat(128)).is_ok());
-    assert_eq!(client_msg_id("").unwrap_err().api_code(), "invalid_request");
     assert_eq!(
-        client_msg_id(&"k".repeat(129)).unwrap_err().api_code(),
+        client_msg_id("").unwrap_err().code().as_str(),
+        "invalid_request"
+    );
+    assert_eq!(
+        client_msg_id(&"k".repeat(129)).unwrap_err().code().as_str(),
         "invalid_request"
     );
 }
@@ -94,7 +101,10 @@ fn cursors_and_limits() {
         before("00000000000000ff").unwrap(),
         Some(MessageId::from_raw(255))
     );
-    assert_eq!(before("nope").unwrap_err().api_code(), "invalid_request");
+    assert_eq!(
+        before("nope").unwrap_err().code().as_str(),
+        "invalid_request"
+    );
     assert_eq!(
         (
             page_size(0),
