@@ -28,6 +28,7 @@ use crate::{
     crd::ChatCluster,
     names::{MANAGED_BY_SELECTOR, MANAGER},
     reconcile::{Context, error_policy, reconcile},
+    state::ControllerState,
 };
 
 /// Where the controller looks.
@@ -39,10 +40,12 @@ pub struct Scope {
     pub instance: String,
 }
 
-/// Reconciles until `stop` completes.
+/// Reconciles until `stop` completes, marking `state` synced once the first list of
+/// ChatClusters is complete.
 pub async fn run(
     client: Client,
     scope: Scope,
+    state: ControllerState,
     stop: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let reporter = Reporter {
@@ -55,7 +58,15 @@ pub async fn run(
     });
     let owned = watcher::Config::default().labels(MANAGED_BY_SELECTOR);
     let ns = scope.namespace.as_deref();
-    Controller::new(api::<ChatCluster>(&client, ns), watcher::Config::default())
+    let controller = Controller::new(api::<ChatCluster>(&client, ns), watcher::Config::default());
+    let store = controller.store();
+    let synced = tokio::spawn(async move {
+        if store.wait_until_ready().await.is_ok() {
+            tracing::info!("ChatClusters listed; reconciling");
+            state.set_synced();
+        }
+    });
+    controller
         .owns(api::<ServiceAccount>(&client, ns), owned.clone())
         .owns(api::<ConfigMap>(&client, ns), owned.clone())
         .owns(api::<Secret>(&client, ns), owned.clone())
@@ -73,6 +84,7 @@ pub async fn run(
             }
         })
         .await;
+    synced.abort();
 }
 
 fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>

@@ -2,7 +2,9 @@
 //! run and only one reconciles. The holder renews the lease; the others take it over only
 //! once it has expired. A holder that cannot renew in time steps down.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
+
+use gochat_runtime::Shutdown;
 
 use k8s_openapi::{
     api::coordination::v1::{Lease, LeaseSpec},
@@ -10,6 +12,11 @@ use k8s_openapi::{
     jiff::{SignedDuration, Timestamp},
 };
 use kube::{Api, Client, api::PostParams};
+
+use crate::{
+    metrics,
+    state::{ControllerState, Role},
+};
 
 /// Lease settings.
 #[derive(Clone, Debug)]
@@ -25,6 +32,12 @@ pub struct LeaseConfig {
     /// How often the holder renews.
     pub renew_every: Duration,
 }
+
+/// The leader lost its lease (taken by another replica, or not renewed in time); the process
+/// should exit so that a fresh replica campaigns.
+#[derive(Debug, thiserror::Error)]
+#[error("lost the leader lease {0}")]
+pub struct LeadershipLost(String);
 
 /// The lease could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +159,106 @@ impl Elector {
             name: self.config.name.clone(),
             source,
         }
+    }
+}
+
+/// Campaigns until this replica leads (or `shutdown` fires), then runs `work` while renewing
+/// the lease. `work` gets a future that completes when leadership ends or the process shuts
+/// down; it must return once that future completes.
+pub async fn lead<W, F>(
+    elector: Elector,
+    state: ControllerState,
+    shutdown: Shutdown,
+    work: W,
+) -> Result<(), LeadershipLost>
+where
+    W: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send + Sync>>) -> F,
+    F: Future<Output = ()>,
+{
+    loop {
+        if shutdown.is_triggered() {
+            return Ok(());
+        }
+        match elector.try_acquire().await {
+            Ok(true) => break,
+            Ok(false) => {
+                state.set_api_error(None);
+                state.set_role(Role::Standby);
+                tracing::debug!("another replica leads; waiting");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "campaigning for the leader lease failed");
+                state.set_api_error(Some(e.to_string()));
+            }
+        }
+        sleep_or(elector.period(), &shutdown).await;
+    }
+    tracing::info!("became leader");
+    state.set_api_error(None);
+    state.set_role(Role::Leader { synced: false });
+    metrics::LEADER.set(1);
+    let lost = Shutdown::new();
+    let name = elector.config.name.clone();
+    let keeper = tokio::spawn(keep_lease(
+        elector,
+        state.clone(),
+        lost.clone(),
+        shutdown.clone(),
+    ));
+    let stop = {
+        let (shutdown, lost) = (shutdown.clone(), lost.clone());
+        Box::pin(async move {
+            tokio::select! {
+                () = shutdown.wait() => {}
+                () = lost.wait() => {}
+            }
+        })
+    };
+    work(stop).await;
+    metrics::LEADER.set(0);
+    keeper.abort();
+    if lost.is_triggered() && !shutdown.is_triggered() {
+        return Err(LeadershipLost(name));
+    }
+    Ok(())
+}
+
+/// Renews the lease every period; triggers `lost` when it is taken or cannot be renewed
+/// before it would expire.
+async fn keep_lease(elector: Elector, state: ControllerState, lost: Shutdown, shutdown: Shutdown) {
+    let mut last_renewal = tokio::time::Instant::now();
+    loop {
+        sleep_or(elector.period(), &shutdown).await;
+        if shutdown.is_triggered() {
+            return;
+        }
+        match elector.renew().await {
+            Ok(true) => {
+                last_renewal = tokio::time::Instant::now();
+                state.set_api_error(None);
+            }
+            Ok(false) => {
+                tracing::error!("the leader lease was taken by another replica");
+                lost.trigger();
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "renewing the leader lease failed");
+                state.set_api_error(Some(e.to_string()));
+                if last_renewal.elapsed() + elector.period() >= elector.duration() {
+                    tracing::error!("could not renew the leader lease before it expires");
+                    lost.trigger();
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_or(period: Duration, shutdown: &Shutdown) {
+    tokio::select! {
+        () = tokio::time::sleep(period) => {}
+        () = shutdown.wait() => {}
     }
 }
 

@@ -12,6 +12,8 @@ pub mod leader;
 pub mod metrics;
 pub mod names;
 pub mod reconcile;
+pub mod runner;
+pub mod state;
 pub mod status;
 
 use kube::CustomResourceExt;

@@ -5,14 +5,13 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use gochat_operator::{
-    controller::{self, Scope},
+    controller::Scope,
     crd_yaml,
-    leader::{Elector, LeaseConfig},
-    metrics,
+    leader::LeaseConfig,
+    runner::{self, RunConfig},
 };
-use gochat_runtime::{Readiness, Shutdown, ops, shutdown::trigger_on_signal};
+use gochat_runtime::{Shutdown, shutdown::trigger_on_signal};
 use gochat_telemetry::{self as telemetry, TelemetryConfig, logging::LogFormat};
-use kube::Client;
 
 /// The gochat Kubernetes operator.
 #[derive(Debug, Parser)]
@@ -57,9 +56,51 @@ struct RunArgs {
     /// Namespace of the leader Lease (the operator's own).
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     lease_namespace: String,
+    /// How long the leader Lease stays valid without renewal; a standby takes over this long
+    /// after the leader stops renewing.
+    #[arg(long, env = "GOCHAT_OPERATOR_LEASE_DURATION_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(2..=3600))]
+    lease_duration_secs: u64,
+    /// How often the leader renews the Lease (and a standby retries taking it); less than
+    /// the lease duration.
+    #[arg(long, env = "GOCHAT_OPERATOR_LEASE_RENEW_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    lease_renew_secs: u64,
     /// This replica's identity in the Lease and in Events (default: the host name).
     #[arg(long, env = "POD_NAME")]
     identity: Option<String>,
+}
+
+impl RunArgs {
+    /// The run configuration these flags describe.
+    fn config(self) -> anyhow::Result<RunConfig> {
+        if self.lease_renew_secs >= self.lease_duration_secs {
+            anyhow::bail!(
+                "--lease-renew-secs ({}) must be less than --lease-duration-secs ({})",
+                self.lease_renew_secs,
+                self.lease_duration_secs
+            );
+        }
+        let identity = self
+            .identity
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| format!("gochat-operator-{}", std::process::id()));
+        let election = self.leader_election.then(|| LeaseConfig {
+            name: self.lease_name,
+            namespace: self.lease_namespace,
+            identity: identity.clone(),
+            duration: Duration::from_secs(self.lease_duration_secs),
+            renew_every: Duration::from_secs(self.lease_renew_secs),
+        });
+        Ok(RunConfig {
+            listen: self.listen,
+            scope: Scope {
+                namespace: self.namespace.filter(|n| !n.is_empty()),
+                instance: identity,
+            },
+            election,
+        })
+    }
 }
 
 #[tokio::main]
@@ -71,135 +112,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => {
+            let config = args.config()?;
             let _telemetry = telemetry::init(&TelemetryConfig {
                 format: cli.log_format.unwrap_or(LogFormat::Json),
                 filter: cli.log,
                 default_service_name: "gochat-operator".to_owned(),
             })?;
-            run(args).await
+            let shutdown = Shutdown::new();
+            trigger_on_signal(shutdown.clone());
+            runner::run(config, shutdown).await?;
+            tracing::info!("gochat-operator stopped");
+            Ok(())
         }
-    }
-}
-
-async fn run(args: RunArgs) -> anyhow::Result<()> {
-    metrics::register();
-    let shutdown = Shutdown::new();
-    trigger_on_signal(shutdown.clone());
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let ops_server = tokio::spawn(ops::serve_http(
-        listener,
-        ops::router(Readiness::new()),
-        shutdown.clone(),
-    ));
-    let client = Client::try_default()
-        .await
-        .context("loading the Kubernetes client configuration")?;
-    let identity = args
-        .identity
-        .clone()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| format!("gochat-operator-{}", std::process::id()));
-    let scope = Scope {
-        namespace: args.namespace.clone().filter(|n| !n.is_empty()),
-        instance: identity.clone(),
-    };
-    tracing::info!(namespace = ?scope.namespace, identity, "gochat-operator starting");
-    let outcome = if args.leader_election {
-        let elector = Elector::new(
-            client.clone(),
-            LeaseConfig {
-                name: args.lease_name,
-                namespace: args.lease_namespace,
-                identity,
-                duration: Duration::from_secs(15),
-                renew_every: Duration::from_secs(5),
-            },
-        );
-        lead(elector, client, scope, shutdown.clone()).await
-    } else {
-        controller::run(client, scope, shutdown.wait_owned()).await;
-        Ok(())
-    };
-    shutdown.trigger();
-    ops_server.await.context("ops server task")??;
-    tracing::info!("gochat-operator stopped");
-    outcome
-}
-
-/// Waits to become leader, then reconciles while renewing the lease. Losing the lease
-/// stops the controller and fails the process (its replacement campaigns again).
-async fn lead(
-    elector: Elector,
-    client: Client,
-    scope: Scope,
-    shutdown: Shutdown,
-) -> anyhow::Result<()> {
-    loop {
-        if shutdown.is_triggered() {
-            return Ok(());
-        }
-        match elector.try_acquire().await {
-            Ok(true) => break,
-            Ok(false) => tracing::debug!("another replica leads; waiting"),
-            Err(e) => tracing::warn!(error = %e, "campaigning for the leader lease failed"),
-        }
-        sleep_or(elector.period(), &shutdown).await;
-    }
-    tracing::info!("became leader");
-    metrics::LEADER.set(1);
-    let lost = Shutdown::new();
-    let keeper = tokio::spawn(keep_lease(elector, lost.clone(), shutdown.clone()));
-    let stop = {
-        let (shutdown, lost) = (shutdown.clone(), lost.clone());
-        async move {
-            tokio::select! {
-                () = shutdown.wait() => {}
-                () = lost.wait() => {}
-            }
-        }
-    };
-    controller::run(client, scope, stop).await;
-    metrics::LEADER.set(0);
-    keeper.abort();
-    if lost.is_triggered() && !shutdown.is_triggered() {
-        anyhow::bail!("lost the leader lease; exiting so a fresh replica campaigns");
-    }
-    Ok(())
-}
-
-/// Renews the lease every period; triggers `lost` when it is taken or cannot be renewed
-/// before it would expire.
-async fn keep_lease(elector: Elector, lost: Shutdown, shutdown: Shutdown) {
-    let mut last_renewal = tokio::time::Instant::now();
-    loop {
-        sleep_or(elector.period(), &shutdown).await;
-        if shutdown.is_triggered() {
-            return;
-        }
-        match elector.renew().await {
-            Ok(true) => last_renewal = tokio::time::Instant::now(),
-            Ok(false) => {
-                tracing::error!("the leader lease was taken by another replica");
-                lost.trigger();
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "renewing the leader lease failed");
-                if last_renewal.elapsed() + elector.period() >= elector.duration() {
-                    tracing::error!("could not renew the leader lease before it expires");
-                    lost.trigger();
-                    return;
-                }
-            }
-        }
-    }
-}
-
-async fn sleep_or(period: Duration, shutdown: &Shutdown) {
-    tokio::select! {
-        () = tokio::time::sleep(period) => {}
-        () = shutdown.wait() => {}
     }
 }
