@@ -3,8 +3,8 @@
 
 use std::{path::Path, sync::Arc, time::Duration};
 
+use crate::node_lease::NodeLeases;
 use anyhow::{Context, bail};
-use gochat::node_lease::NodeLeases;
 use gochat_cql::{CqlConfig, scylla::client::session::Session};
 use gochat_delivery::EventLog;
 use gochat_runtime::Shutdown;

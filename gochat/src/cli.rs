@@ -5,7 +5,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 use gochat_telemetry::logging::LogFormat;
 
-use crate::{component::Component, node_id::NodeIdSetting};
+use crate::{
+    component::{Component, start_order},
+    node_id::NodeIdSetting,
+};
 
 /// gochat: a self-hosted live chat backend.
 #[derive(Debug, Parser)]
@@ -41,6 +44,35 @@ pub enum Command {
     Run(RunArgs),
     /// Creates or migrates the storage schema of every service, then exits.
     Migrate(MigrateArgs),
+}
+
+impl Command {
+    /// `gochat-<target>`: the `service.name` of traces unless `OTEL_SERVICE_NAME` says
+    /// otherwise (`gochat-chat-gateway` for `run --targets chat,gateway`).
+    pub fn service_name(&self) -> String {
+        let target = match self {
+            Self::Local(_) => "local".to_owned(),
+            Self::Migrate(_) => "migrate".to_owned(),
+            Self::Email(_) => Component::Email.name().to_owned(),
+            Self::Auth(_) => Component::Auth.name().to_owned(),
+            Self::Chat(_) => Component::Chat.name().to_owned(),
+            Self::Gateway(_) => Component::Gateway.name().to_owned(),
+            Self::Run(args) => start_order(&args.targets)
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join("-"),
+        };
+        format!("gochat-{target}")
+    }
+
+    /// Log lines for a person at a terminal in local mode, for machines otherwise.
+    pub fn default_log_format(&self) -> LogFormat {
+        match self {
+            Self::Local(_) => LogFormat::Plain,
+            _ => LogFormat::Json,
+        }
+    }
 }
 
 /// Flags of `gochat local`.
@@ -147,7 +179,7 @@ pub struct ServiceArgs {
 
 /// The production backends. Each one left unset falls back to the embedded implementation
 /// under `--data-dir`.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct BackendArgs {
     /// Redis URL (`redis://host:port/`) for delivery event logs, verification codes and rate
     /// limits.
@@ -260,5 +292,23 @@ impl TuningArgs {
     /// The drain deadline after a shutdown signal.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    #[test]
+    fn traces_are_named_after_the_target() {
+        let name = |args: &[&str]| Cli::parse_from(args).command.service_name();
+        assert_eq!(name(&["gochat", "auth"]), "gochat-auth");
+        assert_eq!(name(&["gochat", "local"]), "gochat-local");
+        assert_eq!(
+            name(&["gochat", "run", "--targets", "gateway,chat"]),
+            "gochat-chat-gateway"
+        );
     }
 }

@@ -1,6 +1,14 @@
-//! The library half of the `gochat` binary: the process wiring its backend tests reach from
-//! outside (the binary itself lives in `main.rs`).
+//! gochat's process wiring: the command line, the component registry (each service's start),
+//! the backends they share, chat's node-id lease, and the runner that starts a set of
+//! components and stops them together. The `gochat` binary (`main.rs`) only parses the
+//! command line and calls [`runner::run_command`].
 #![forbid(unsafe_code)]
 
+pub mod backends;
+pub mod cli;
+pub mod component;
 pub mod host;
+pub mod migrate;
+pub mod node_id;
 pub mod node_lease;
+pub mod runner;

@@ -2,8 +2,8 @@
 
 use std::{fmt, str::FromStr};
 
+use crate::node_lease::{LeaseError, NodeLease};
 use anyhow::{Context, bail};
-use gochat::node_lease::{LeaseError, NodeLease};
 use gochat_chat::MAX_NODE_ID;
 use gochat_runtime::Shutdown;
 

@@ -1,27 +1,17 @@
 //! Starts a set of components in one process, watches them, and stops them together:
 //! if one fails the process stops rather than limping on.
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
-use gochat_proto::{
-    auth::v1::auth_service_client::AuthServiceClient,
-    chat::v1::chat_service_client::ChatServiceClient,
-    email::v1::email_service_client::EmailServiceClient,
-};
-use gochat_runtime::{Readiness, Shutdown, grpc, ops};
-use tokio::{net::TcpListener, task::JoinSet};
+use gochat_runtime::{Readiness, Shutdown, ops};
+use tokio::net::TcpListener;
 
 use crate::{
     backends::Connections,
-    cli::{BackendArgs, TuningArgs},
-    component::Component,
-    node_id,
+    cli::{BackendArgs, Command, LocalArgs, ServiceArgs, TuningArgs},
+    component::{Component, Tasks, Wiring, start_order},
+    migrate, node_id,
 };
 
 /// Everything needed to start some components in this process.
@@ -47,6 +37,61 @@ pub struct Plan {
     pub announce: bool,
 }
 
+impl Plan {
+    /// `gochat local`: every component in this process, gRPC on ephemeral loopback ports.
+    pub fn local(args: LocalArgs) -> Self {
+        let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
+        Self {
+            components: start_order(&Component::ALL),
+            data_dir: args.data_dir,
+            gateway_listen: args.listen,
+            http_listen: loopback,
+            grpc_listen: Component::ALL.iter().map(|c| (*c, loopback)).collect(),
+            peer_urls: HashMap::new(),
+            backends: args.backends,
+            tuning: args.tuning,
+            announce: true,
+        }
+    }
+
+    /// Some components, on the configured addresses, calling the rest at their URLs.
+    pub fn targets(targets: &[Component], args: ServiceArgs) -> Self {
+        Self {
+            components: start_order(targets),
+            data_dir: args.data_dir,
+            gateway_listen: args.listen,
+            http_listen: args.http_listen,
+            grpc_listen: HashMap::from([
+                (Component::Auth, args.auth_grpc_listen),
+                (Component::Chat, args.chat_grpc_listen),
+                (Component::Email, args.email_grpc_listen),
+            ]),
+            peer_urls: HashMap::from([
+                (Component::Auth, args.auth_url),
+                (Component::Chat, args.chat_url),
+                (Component::Email, args.email_url),
+            ]),
+            backends: args.backends,
+            tuning: args.tuning,
+            announce: false,
+        }
+    }
+}
+
+/// Runs what `command` asks for until `shutdown` fires: a migration, or a plan of components.
+pub async fn run_command(command: Command, shutdown: Shutdown) -> anyhow::Result<()> {
+    let plan = match command {
+        Command::Migrate(args) => return migrate::run(&args.data_dir, args.backends).await,
+        Command::Local(args) => Plan::local(args),
+        Command::Email(args) => Plan::targets(&[Component::Email], args),
+        Command::Auth(args) => Plan::targets(&[Component::Auth], args),
+        Command::Chat(args) => Plan::targets(&[Component::Chat], args),
+        Command::Gateway(args) => Plan::targets(&[Component::Gateway], args),
+        Command::Run(args) => Plan::targets(&args.targets, args.service),
+    };
+    run(plan, shutdown).await
+}
+
 /// Runs the plan until `shutdown` fires or a component stops, then drains.
 pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
     if plan.components.contains(&Component::Chat) {
@@ -55,7 +100,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
     std::fs::create_dir_all(&plan.data_dir)
         .with_context(|| format!("creating data dir {}", plan.data_dir.display()))?;
     let gateway_id = plan.backends.gateway_id.clone();
-    let connections = Connections::open(plan.backends, &shutdown).await?;
+    let connections = Connections::open(plan.backends.clone(), &shutdown).await?;
     let has = |c| plan.components.contains(&c);
     if has(Component::Chat) != has(Component::Gateway) && !connections.shares_event_log() {
         bail!(
@@ -67,7 +112,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
 
     let mut urls = plan.peer_urls.clone();
     let mut grpc_listeners = HashMap::new();
-    for &c in plan.components.iter().filter(|c| **c != Component::Gateway) {
+    for &c in plan.components.iter().filter(|c| c.serves_grpc()) {
         let addr = plan.grpc_listen[&c];
         let listener = TcpListener::bind(addr)
             .await
@@ -76,109 +121,39 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
         grpc_listeners.insert(c, listener);
     }
 
-    let t = &plan.tuning;
     let events = if has(Component::Chat) || has(Component::Gateway) {
         let id = has(Component::Gateway).then(|| gateway_id.unwrap_or_else(default_gateway_id));
-        let retention = Duration::from_secs(t.event_retention_hours * 3600);
+        let retention = Duration::from_secs(plan.tuning.event_retention_hours * 3600);
         Some(connections.event_log(&plan.data_dir, retention, id).await?)
     } else {
         None
     };
 
-    let mut readiness = Readiness::new();
-    let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+    let mut wiring = Wiring {
+        plan: &plan,
+        connections: &connections,
+        urls,
+        grpc_listeners,
+        events,
+        readiness: Readiness::new(),
+        tasks: Tasks::new(),
+        shutdown: shutdown.clone(),
+    };
     for &c in &plan.components {
-        let stop = shutdown.clone();
-        match c {
-            Component::Email => {
-                let config = gochat_email::Config {
-                    from_address: t.mail_from.clone(),
-                    ..Default::default()
-                };
-                let backends = connections.email(&plan.data_dir, &config)?;
-                readiness.extend(gochat_email::readiness(&backends));
-                let listener = grpc_listeners.remove(&c).expect("bound above");
-                tasks.spawn(async move {
-                    let r = gochat_email::serve(config, backends, listener, stop).await;
-                    (c.name(), r.map_err(Into::into))
-                });
-            }
-            Component::Auth => {
-                let backends = connections
-                    .auth(&plan.data_dir, t.signing_key_file.as_deref())
-                    .await?;
-                readiness.extend(gochat_auth::readiness(&backends));
-                let config = gochat_auth::Config {
-                    access_token_ttl: Duration::from_secs(t.access_token_ttl_secs),
-                    refresh_token_ttl: Duration::from_secs(t.refresh_token_ttl_secs),
-                    ..Default::default()
-                };
-                let email = EmailServiceClient::new(grpc::channel(&urls[&Component::Email])?);
-                let listener = grpc_listeners.remove(&c).expect("bound above");
-                tasks.spawn(async move {
-                    let r = gochat_auth::serve(config, backends, email, listener, stop).await;
-                    (c.name(), r.map_err(Into::into))
-                });
-            }
-            Component::Chat => {
-                let (node_id, lease) = node_id::resolve(t.node_id, &connections, &shutdown).await?;
-                let backends = gochat_chat::Backends {
-                    store: connections.chat_store(&plan.data_dir).await?,
-                    events: events.clone().expect("opened when chat runs"),
-                };
-                readiness.extend(gochat_chat::readiness(&backends));
-                let config = gochat_chat::Config {
-                    node_id,
-                    ..Default::default()
-                };
-                let listener = grpc_listeners.remove(&c).expect("bound above");
-                tasks.spawn(async move {
-                    let serve = gochat_chat::serve(config, backends, listener, stop);
-                    (c.name(), node_id::serve_holding(lease, serve).await)
-                });
-            }
-            Component::Gateway => {}
-        }
+        c.start(&mut wiring).await?;
     }
-
-    if has(Component::Gateway) {
-        let listener = TcpListener::bind(plan.gateway_listen)
-            .await
-            .with_context(|| format!("binding the gateway on {}", plan.gateway_listen))?;
-        let local = listener.local_addr()?;
-        let peers = gochat_gateway::Peers {
-            auth: AuthServiceClient::new(grpc::channel(&urls[&Component::Auth])?),
-            chat: ChatServiceClient::new(grpc::channel(&urls[&Component::Chat])?),
-        };
-        let backends = gochat_gateway::Backends {
-            events: events.clone().expect("opened when the gateway runs"),
-            rate_limits: connections.rate_limits(),
-        };
-        let config = gochat_gateway::Config {
-            send_rate_per_second: t.send_rate_per_second,
-            trust_forwarded_for: t.trust_forwarded_for,
-            ..Default::default()
-        };
-        if plan.announce {
-            announce(local, &plan.data_dir);
-        }
-        let stop = shutdown.clone();
-        let ready = readiness.clone();
-        tasks.spawn(async move {
-            let r = gochat_gateway::serve(config, backends, peers, listener, ready, stop).await;
-            (Component::Gateway.name(), r.map_err(Into::into))
-        });
-    } else {
+    if !plan.components.iter().any(|c| c.serves_ops()) {
         let listener = TcpListener::bind(plan.http_listen)
             .await
             .with_context(|| format!("binding the ops endpoints on {}", plan.http_listen))?;
+        let router = ops::router(wiring.readiness.clone());
         let stop = shutdown.clone();
-        let router = ops::router(readiness.clone());
-        tasks.spawn(async move {
-            let r = ops::serve_http(listener, router, stop).await;
-            ("ops endpoints", r.map_err(Into::into))
+        wiring.tasks.spawn(async move {
+            let served = ops::serve_http(listener, router, stop).await;
+            ("ops endpoints", served.map_err(Into::into))
         });
     }
+    let tasks = wiring.tasks;
     tracing::info!(components = ?plan.components, "gochat started");
 
     supervise(tasks, shutdown, plan.tuning.shutdown_grace()).await
@@ -186,16 +161,12 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
 
 /// The host name, which is unique per pod in Kubernetes; a random id where there is none.
 fn default_gateway_id() -> String {
-    gochat::host::host_name().unwrap_or_else(|| format!("gateway-{}", std::process::id()))
+    crate::host::host_name().unwrap_or_else(|| format!("gateway-{}", std::process::id()))
 }
 
 /// Waits for shutdown or for the first component to stop; then stops the rest within the
 /// drain deadline. A component that stops on its own is a failure.
-async fn supervise(
-    mut tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
-    shutdown: Shutdown,
-    grace: Duration,
-) -> anyhow::Result<()> {
+async fn supervise(mut tasks: Tasks, shutdown: Shutdown, grace: Duration) -> anyhow::Result<()> {
     let mut failure = None;
     tokio::select! {
         // Shutdown first: components stop by themselves once it fires, and one that got
@@ -244,17 +215,6 @@ fn loopback_url(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// Tells a person where gochat is and where its mail goes.
-fn announce(addr: SocketAddr, data_dir: &Path) {
-    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    println!("gochat local: API v1 on http://{addr}  (OpenAPI: http://{addr}/openapi.json)");
-    println!("gochat local: data in {}", data.display());
-    println!(
-        "gochat local: mail outbox {}",
-        data.join("outbox").display()
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +233,7 @@ mod tests {
 
     async fn supervise_one(outcome: anyhow::Result<()>, shut_down: bool) -> anyhow::Result<()> {
         let shutdown = Shutdown::new();
-        let mut tasks = JoinSet::new();
+        let mut tasks = Tasks::new();
         tasks.spawn(async move { ("gateway", outcome) });
         // Let the component finish before supervise looks, as a fast one does on shutdown
         // (the test runtime is single-threaded: yielding runs the spawned task).

@@ -1,6 +1,6 @@
 //! Cooperative shutdown: one token that every server and task of a process watches.
 
-use std::{pin::Pin, time::Duration};
+use std::pin::Pin;
 
 use tokio_util::sync::CancellationToken;
 
@@ -72,23 +72,10 @@ fn installed_signals() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     })
 }
 
-/// Runs `work` to completion, but gives up `deadline` after `shutdown` fires:
-/// the drain step of a two-step shutdown. Returns `None` when the deadline cut it off.
-pub async fn drain_with_deadline<F: Future>(
-    work: F,
-    shutdown: &Shutdown,
-    deadline: Duration,
-) -> Option<F::Output> {
-    tokio::pin!(work);
-    tokio::select! {
-        out = &mut work => return Some(out),
-        _ = shutdown.wait() => {}
-    }
-    tokio::time::timeout(deadline, work).await.ok()
-}
-
 #[cfg(all(test, unix))]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test]

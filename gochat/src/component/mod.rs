@@ -1,7 +1,64 @@
-//! The target registry: each component, what it needs, and the order to start them in
-//! (Loki/Mimir style: a target is a set of components; `local` is just all of them).
+//! The target registry: each component, what it calls, how it starts, and the order to start
+//! them in (Loki/Mimir style: a target is a set of components; `local` is just all of them).
+//! Each component's start lives in its own module and registers here in [`Component::start`].
 
-use std::{fmt, str::FromStr};
+mod auth;
+mod chat;
+mod email;
+mod gateway;
+
+use std::{collections::HashMap, fmt, future::Future, pin::Pin, str::FromStr, sync::Arc};
+
+use gochat_delivery::EventLog;
+use gochat_runtime::{Readiness, Shutdown};
+use tokio::{net::TcpListener, task::JoinSet};
+
+use crate::{backends::Connections, runner::Plan};
+
+/// The running components' tasks: each ends with its name and how it stopped.
+pub type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
+
+/// What the components of one process share while they start: the plan, the open backends,
+/// how to reach each peer, the bound gRPC listeners, the event log, the readiness checks
+/// gathered so far and the task set each component adds its server to.
+pub struct Wiring<'a> {
+    /// What to run and with which settings.
+    pub plan: &'a Plan,
+    /// The backends, opened once for every component.
+    pub connections: &'a Connections,
+    /// The gRPC URL of every component, in this process or not.
+    pub urls: HashMap<Component, String>,
+    /// gRPC listeners bound for the components in this process.
+    pub grpc_listeners: HashMap<Component, TcpListener>,
+    /// The delivery event log, when chat or the gateway runs here.
+    pub events: Option<Arc<dyn EventLog>>,
+    /// Readiness of everything started so far (the gateway serves it).
+    pub readiness: Readiness,
+    /// The servers started so far.
+    pub tasks: Tasks,
+    /// The process's shutdown signal.
+    pub shutdown: Shutdown,
+}
+
+impl Wiring<'_> {
+    /// The gRPC listener bound for `component`.
+    fn grpc_listener(&mut self, component: Component) -> anyhow::Result<TcpListener> {
+        self.grpc_listeners
+            .remove(&component)
+            .ok_or_else(|| anyhow::anyhow!("no gRPC listener bound for {component}"))
+    }
+
+    /// The event log; chat and the gateway cannot run without it.
+    fn event_log(&self, component: Component) -> anyhow::Result<Arc<dyn EventLog>> {
+        self.events
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("{component} needs the delivery event log"))
+    }
+}
+
+/// A component's start: opens what it needs, adds its readiness checks and its server task.
+type Start =
+    for<'w, 'a> fn(&'w mut Wiring<'a>) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + 'w>>;
 
 /// One gochat service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,6 +84,28 @@ impl Component {
             Self::Auth => &[Self::Email],
             Self::Gateway => &[Self::Auth, Self::Chat],
         }
+    }
+
+    /// Starts this component into `wiring` (the registry: one start function each).
+    pub async fn start(self, wiring: &mut Wiring<'_>) -> anyhow::Result<()> {
+        let start: Start = match self {
+            Self::Email => |w| Box::pin(email::start(w)),
+            Self::Auth => |w| Box::pin(auth::start(w)),
+            Self::Chat => |w| Box::pin(chat::start(w)),
+            Self::Gateway => |w| Box::pin(gateway::start(w)),
+        };
+        start(wiring).await
+    }
+
+    /// Whether this component serves gRPC (and so needs a gRPC listener).
+    pub fn serves_grpc(self) -> bool {
+        self != Self::Gateway
+    }
+
+    /// Whether this component serves the ops endpoints (`/healthz`, `/readyz`, `/metrics`)
+    /// itself, on its public port; a process without one serves them on `--http-listen`.
+    pub fn serves_ops(self) -> bool {
+        self == Self::Gateway
     }
 
     /// The lower-case name used on the command line.
