@@ -9,7 +9,7 @@ pub struct Config {
     /// sharing a store must each have their own.
     pub node_id: u16,
     /// How long a send waits for the event log before answering `unavailable`. The message
-    /// stays stored undelivered, and a retry with its `client_msg_id` publishes it again.
+    /// stays stored unpublished, and a retry with its `client_msg_id` publishes it again.
     pub publish_timeout: Duration,
 }
 

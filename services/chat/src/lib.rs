@@ -3,7 +3,7 @@
 //! consume.
 //!
 //! A send is stored first (insert-if-absent on its `client_msg_id`), then published to the
-//! event log of every member (the sender's other devices included), then marked delivered,
+//! event log of every member (the sender's other devices included), then marked published,
 //! then answered; a retry of a send whose publish failed publishes it again.
 //!
 //! Storage ([`ChatStore`]) sits behind a trait with an embedded redb implementation

@@ -78,6 +78,6 @@ pub struct StoredMessage {
     pub message: Message,
     /// False when the idempotency key was already used and the first message is returned.
     pub created: bool,
-    /// Whether the message's delivery events were published (see `ChatStore::mark_delivered`).
-    pub delivered: bool,
+    /// Whether the message's delivery events were published (see `ChatStore::mark_published`).
+    pub published: bool,
 }

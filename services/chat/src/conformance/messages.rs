@@ -8,7 +8,7 @@ use crate::{ChatStore, MessageId, MessageIdGenerator, StoreError};
 /// A base time after the message-id epoch.
 const T0: i64 = 1_760_000_000_000;
 
-/// A new message is stored undelivered; a retry with the same key returns the first message
+/// A new message is stored unpublished; a retry with the same key returns the first message
 /// and its delivery state, and writes nothing.
 pub async fn store_then_retry_returns_the_first_message(store: &Arc<dyn ChatStore>) {
     let (a, b) = (fresh_user(), fresh_user());
@@ -18,7 +18,7 @@ pub async fn store_then_retry_returns_the_first_message(store: &Arc<dyn ChatStor
     let first = message_at(&ids, &conversation, &a, "key-1", T0 + 10);
     let stored = store.store_message(&first).await.unwrap();
     assert_eq!(
-        (stored.message.clone(), stored.created, stored.delivered),
+        (stored.message.clone(), stored.created, stored.published),
         (first.clone(), true, false)
     );
 
@@ -26,21 +26,21 @@ pub async fn store_then_retry_returns_the_first_message(store: &Arc<dyn ChatStor
     retry.body = "a different body".into();
     let again = store.store_message(&retry).await.unwrap();
     assert_eq!(
-        (again.message, again.created, again.delivered),
+        (again.message, again.created, again.published),
         (first.clone(), false, false)
     );
 
     store
-        .mark_delivered(&conversation.id, first.id)
+        .mark_published(&conversation.id, first.id)
         .await
         .unwrap();
     store
-        .mark_delivered(&conversation.id, first.id)
+        .mark_published(&conversation.id, first.id)
         .await
         .unwrap();
     let after = store.store_message(&retry).await.unwrap();
     assert_eq!(
-        (after.message, after.created, after.delivered),
+        (after.message, after.created, after.published),
         (first.clone(), false, true)
     );
     let history = store

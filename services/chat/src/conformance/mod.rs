@@ -1,5 +1,5 @@
-//! The [`crate::ChatStore`] conformance suite: every implementation (redb now, a
-//! wide-column store later) runs it, so they cannot drift apart.
+//! The [`crate::ChatStore`] conformance suite: every implementation (the embedded redb store
+//! and the ScyllaDB store) runs it, so they cannot drift apart.
 //!
 //! - [`conversations`]: records, the direct-pair index, per-user lists by last activity;
 //! - [`messages`]: idempotent stores, delivery state, history pages, catch-up since a time;

@@ -19,14 +19,14 @@ where
     let ids = MessageIdGenerator::new(4).unwrap();
     let pair = direct(&a, &b, T0);
     let trio = group(&[&a, &b, &c], T0 + 1);
-    let delivered = message_at(&ids, &pair, &a, "one", T0 + 10);
+    let published = message_at(&ids, &pair, &a, "one", T0 + 10);
     let pending = message_at(&ids, &trio, &c, "two", T0 + 20);
     {
         let store = open();
         store.create_conversation(&pair).await.unwrap();
         store.create_conversation(&trio).await.unwrap();
-        store.store_message(&delivered).await.unwrap();
-        store.mark_delivered(&pair.id, delivered.id).await.unwrap();
+        store.store_message(&published).await.unwrap();
+        store.mark_published(&pair.id, published.id).await.unwrap();
         store.store_message(&pending).await.unwrap();
     }
 
@@ -49,20 +49,20 @@ where
         .await
         .unwrap();
     assert_eq!(
-        (retry.message, retry.created, retry.delivered),
-        (delivered.clone(), false, true)
+        (retry.message, retry.created, retry.published),
+        (published.clone(), false, true)
     );
     let retry = store
         .store_message(&message_at(&ids, &trio, &c, "two", T0 + 30))
         .await
         .unwrap();
     assert_eq!(
-        (retry.message, retry.created, retry.delivered),
+        (retry.message, retry.created, retry.published),
         (pending.clone(), false, false)
     );
     assert_eq!(
         store.messages_since(&a, T0, 10).await.unwrap(),
-        vec![delivered, pending]
+        vec![published, pending]
     );
     let again = store
         .create_conversation(&direct(&b, &a, T0 + 40))

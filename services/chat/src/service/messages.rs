@@ -1,4 +1,4 @@
-//! Sending messages (store, publish, mark delivered) and reading history.
+//! Sending messages (store, publish, mark published) and reading history.
 
 use bytes::Bytes;
 use gochat_proto::chat::v1 as proto;
@@ -75,7 +75,7 @@ impl ChatServiceImpl {
         if stored.created {
             crate::metrics::MESSAGES_SENT.inc();
         }
-        if !stored.delivered {
+        if !stored.published {
             self.deliver(conversation, &stored.message).await?;
         }
         Ok(proto::SendMessageResponse {
@@ -120,10 +120,10 @@ impl ChatServiceImpl {
         }
         if let Err(e) = self
             .store
-            .mark_delivered(&message.conversation_id, message.id)
+            .mark_published(&message.conversation_id, message.id)
             .await
         {
-            tracing::warn!(error = %e, message_id = %message.id, "could not mark a published message delivered");
+            tracing::warn!(error = %e, message_id = %message.id, "could not mark a message published");
         }
         Ok(())
     }

@@ -67,14 +67,14 @@ pub trait ChatStore: Send + Sync + 'static {
         user_id: &str,
     ) -> Result<Vec<ConversationSummary>, StoreError>;
 
-    /// Stores `message` undelivered unless its sender already stored a message with the
+    /// Stores `message` unpublished unless its sender already stored a message with the
     /// same `client_msg_id` in the same conversation; then nothing is written and the first
     /// message is returned (`created: false`) with its delivery state. Insert-if-absent on
     /// that key, atomically with the message itself and the members' last activity.
     async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError>;
 
     /// Records that the message's delivery events were published. Idempotent.
-    async fn mark_delivered(
+    async fn mark_published(
         &self,
         conversation_id: &str,
         message_id: MessageId,

@@ -112,14 +112,14 @@ async fn concurrent_duplicates_create_one_message() {
         ids.insert(response.message.unwrap().id);
     }
     assert_eq!((created, ids.len()), (1, 1));
-    let delivered: HashSet<_> = h
+    let published: HashSet<_> = h
         .events_of(&b)
         .await
         .into_iter()
         .map(|e| e.message.unwrap().id)
         .collect();
     assert_eq!(
-        delivered, ids,
+        published, ids,
         "members see that one message (clients dedupe repeats by id)"
     );
     assert_eq!(

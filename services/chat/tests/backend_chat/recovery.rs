@@ -73,7 +73,7 @@ async fn a_retry_finishes_a_send_interrupted_after_its_claim() {
     for racer in racers {
         let stored = racer.await.unwrap();
         assert!(!stored.created, "the first attempt created it");
-        assert!(!stored.delivered, "it was never published");
+        assert!(!stored.published, "it was never published");
         returned.push(stored.message);
     }
     assert!(returned.iter().all(|m| *m == first), "{returned:?}");
@@ -93,12 +93,12 @@ async fn a_retry_finishes_a_send_interrupted_after_its_claim() {
     }
 
     store
-        .mark_delivered(&conversation.id, first.id)
+        .mark_published(&conversation.id, first.id)
         .await
         .unwrap();
     let again = store.store_message(&retry(T0 + 40)).await.unwrap();
     assert_eq!(
-        (again.message, again.created, again.delivered),
+        (again.message, again.created, again.published),
         (first.clone(), false, true)
     );
     assert_eq!(

@@ -19,7 +19,7 @@ use crate::{
     state::AppState,
 };
 
-mod outbox;
+mod frame_queue;
 pub mod protocol;
 mod push;
 mod replay;

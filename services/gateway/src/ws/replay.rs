@@ -10,7 +10,7 @@ use crate::{
     error::ApiError,
     state::AppState,
     ws::{
-        outbox::Outbox,
+        frame_queue::FrameQueue,
         push::{Push, Source},
     },
 };
@@ -32,13 +32,13 @@ pub enum ReplayError {
     Closed,
 }
 
-/// Replays `user`'s events after `since` into `outbox`, pacing with the queue. Returns the
+/// Replays `user`'s events after `since` into `frames`, pacing with the queue. Returns the
 /// id of the last log event passed on, so live events up to it can be dropped.
 pub async fn replay(
     state: &AppState,
     user: &str,
     since: EventId,
-    outbox: &Outbox,
+    frames: &FrameQueue,
 ) -> Result<Option<EventId>, ReplayError> {
     let page = state.config().replay_page_size;
     let mut cursor = since;
@@ -48,7 +48,7 @@ pub async fn replay(
         let replay = state.events().replay(user, cursor, page).await?;
         if first_page && replay.truncated {
             first_page = false;
-            send_history(state, user, since, outbox).await?;
+            send_history(state, user, since, frames).await?;
             cursor = EventId::ZERO;
             continue;
         }
@@ -59,7 +59,7 @@ pub async fn replay(
             last = Some(event.id);
             if let Some(push) = Push::decode(&event) {
                 let span = push.span(Source::Replay);
-                if !outbox.push_wait(push.frame.clone()).instrument(span).await {
+                if !frames.push_wait(push.frame.clone()).instrument(span).await {
                     return Err(ReplayError::Closed);
                 }
                 push.delivered(Source::Replay);
@@ -77,7 +77,7 @@ async fn send_history(
     state: &AppState,
     user: &str,
     since: EventId,
-    outbox: &Outbox,
+    frames: &FrameQueue,
 ) -> Result<(), ReplayError> {
     let mut since_ms = i64::try_from(since.ms).unwrap_or(i64::MAX);
     loop {
@@ -101,7 +101,7 @@ async fn send_history(
         for message in messages {
             let id = format!("{}-0", message.sent_at_ms);
             let push = Push::new(id, message, Default::default());
-            if !outbox.push_wait(push.frame.clone()).await {
+            if !frames.push_wait(push.frame.clone()).await {
                 return Err(ReplayError::Closed);
             }
             push.delivered(Source::History);

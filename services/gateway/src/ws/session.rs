@@ -22,8 +22,8 @@ use crate::{
     metrics::OpenSocket,
     state::AppState,
     ws::{
-        outbox::{
-            CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TOKEN_EXPIRED, CLOSE_TRY_AGAIN_LATER, Outbox,
+        frame_queue::{
+            CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TOKEN_EXPIRED, CLOSE_TRY_AGAIN_LATER, FrameQueue,
             run_writer,
         },
         protocol::{ClientFrame, ClientSendFrame, ServerFrame, parse_client_frame},
@@ -46,11 +46,11 @@ pub async fn run(
 ) {
     let _open = OpenSocket::open();
     let (sink, stream) = socket.split();
-    let (outbox, writer_input) = Outbox::new(state.config().ws_queue_frames);
+    let (frames, writer_input) = FrameQueue::new(state.config().ws_queue_frames);
     let session = Session {
         state,
         identity,
-        outbox,
+        frames,
         sends: Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT)),
     };
     // Reader and writer share this task (one task per socket keeps idle sockets cheap). A
@@ -59,7 +59,7 @@ pub async fn run(
     tokio::pin!(writer);
     tokio::select! {
         () = session.drive(stream, live, since) => {
-            session.outbox.close(CLOSE_NORMAL, "bye");
+            session.frames.close(CLOSE_NORMAL, "bye");
             writer.await;
         }
         () = &mut writer => {}
@@ -69,7 +69,7 @@ pub async fn run(
 struct Session {
     state: AppState,
     identity: Identity,
-    outbox: Outbox,
+    frames: FrameQueue,
     sends: Arc<Semaphore>,
 }
 
@@ -87,13 +87,13 @@ impl Session {
             tokio::select! {
                 // Boxed: a replay's gRPC calls make a large future, and only reconnects
                 // need it, so idle sockets should not carry its space.
-                outcome = Box::pin(replay(&self.state, user, since, &self.outbox)) => match outcome {
+                outcome = Box::pin(replay(&self.state, user, since, &self.frames)) => match outcome {
                     Ok(last) => last_sent = last,
                     Err(ReplayError::Closed) => return,
                     Err(e) => return self.fail(&e.to_string()),
                 },
                 _ = shutdown.wait() => {
-                    return self.outbox.close(CLOSE_GOING_AWAY, "server shutting down");
+                    return self.frames.close(CLOSE_GOING_AWAY, "server shutting down");
                 }
             }
         }
@@ -104,9 +104,9 @@ impl Session {
     fn fail(&self, why: &str) {
         tracing::warn!(error = why, "socket cannot be served");
         let e = ApiError::unavailable("delivery is unavailable; reconnect later");
-        self.outbox
+        self.frames
             .push(WsMessage::text(ServerFrame::error(&e, None).to_text()));
-        self.outbox.close(
+        self.frames.close(
             CLOSE_TRY_AGAIN_LATER,
             "delivery unavailable; reconnect later",
         );
@@ -128,12 +128,12 @@ impl Session {
         loop {
             tokio::select! {
                 _ = shutdown.wait() => {
-                    return self.outbox.close(CLOSE_GOING_AWAY, "server shutting down");
+                    return self.frames.close(CLOSE_GOING_AWAY, "server shutting down");
                 }
                 _ = &mut expiry => {
-                    return self.outbox.close(CLOSE_TOKEN_EXPIRED, "access token expired");
+                    return self.frames.close(CLOSE_TOKEN_EXPIRED, "access token expired");
                 }
-                _ = self.outbox.closed() => return,
+                _ = self.frames.closed() => return,
                 event = live.next() => match event {
                     Some(event) => {
                         if !self.forward(event, &mut last_sent) {
@@ -141,7 +141,7 @@ impl Session {
                         }
                     }
                     None => {
-                        return self.outbox.close(
+                        return self.frames.close(
                             CLOSE_TRY_AGAIN_LATER,
                             "fell behind the event stream; resume with since",
                         );
@@ -149,9 +149,9 @@ impl Session {
                 },
                 _ = ping.tick() => {
                     if last_heard.elapsed() >= interval * 2 {
-                        return self.outbox.close(CLOSE_GOING_AWAY, "no answer to pings");
+                        return self.frames.close(CLOSE_GOING_AWAY, "no answer to pings");
                     }
-                    if !self.outbox.push(WsMessage::Ping(Default::default())) {
+                    if !self.frames.push(WsMessage::Ping(Default::default())) {
                         return;
                     }
                 }
@@ -177,7 +177,7 @@ impl Session {
         };
         let pushed = push
             .span(Source::Live)
-            .in_scope(|| self.outbox.push(push.frame.clone()));
+            .in_scope(|| self.frames.push(push.frame.clone()));
         if pushed {
             push.delivered(Source::Live);
         }
@@ -205,7 +205,7 @@ impl Session {
     }
 
     fn reply(&self, frame: ServerFrame) -> bool {
-        self.outbox.push(WsMessage::text(frame.to_text()))
+        self.frames.push(WsMessage::text(frame.to_text()))
     }
 
     /// Runs a send on its own task (at most [`MAX_SENDS_IN_FLIGHT`] at once; beyond that
@@ -215,7 +215,7 @@ impl Session {
             return false;
         };
         let state = self.state.clone();
-        let outbox = self.outbox.clone();
+        let frames = self.frames.clone();
         let sender = self.identity.account_id.clone();
         let span = tracing::info_span!(
             "gochat.ws.send",
@@ -231,7 +231,7 @@ impl Session {
                 },
                 Err(e) => ServerFrame::error(&e, Some(client_msg_id)),
             };
-            outbox.push(WsMessage::text(frame.to_text()));
+            frames.push(WsMessage::text(frame.to_text()));
             drop(permit);
         };
         tokio::spawn(work.instrument(span));

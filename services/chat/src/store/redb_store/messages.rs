@@ -5,7 +5,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use super::{
     conversations::{load, memberships},
     tables::{
-        CONVERSATIONS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNDELIVERED, decode, encode, unavailable,
+        CONVERSATIONS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNPUBLISHED, decode, encode, unavailable,
     },
 };
 use crate::{Message, MessageId, StoreError, StoredMessage};
@@ -20,7 +20,7 @@ pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMe
     );
     let mut idempotency = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
     let mut messages = txn.open_table(MESSAGES).map_err(unavailable)?;
-    let mut undelivered = txn.open_table(UNDELIVERED).map_err(unavailable)?;
+    let mut unpublished = txn.open_table(UNPUBLISHED).map_err(unavailable)?;
 
     let existing = idempotency
         .get(key)
@@ -36,14 +36,14 @@ pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMe
                 )));
             }
         };
-        let delivered = undelivered
+        let published = unpublished
             .get((conversation_id, raw))
             .map_err(unavailable)?
             .is_none();
         return Ok(StoredMessage {
             message: first,
             created: false,
-            delivered,
+            published,
         });
     }
 
@@ -65,7 +65,7 @@ pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMe
         .insert((conversation_id, raw), encode(&message)?.as_slice())
         .map_err(unavailable)?;
     idempotency.insert(key, raw).map_err(unavailable)?;
-    undelivered
+    unpublished
         .insert((conversation_id, raw), ())
         .map_err(unavailable)?;
 
@@ -86,7 +86,7 @@ pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMe
     Ok(StoredMessage {
         message,
         created: true,
-        delivered: false,
+        published: false,
     })
 }
 

@@ -11,7 +11,7 @@ use gochat_group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
 use self::tables::{
-    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNDELIVERED, unavailable,
+    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNPUBLISHED, unavailable,
 };
 use super::{ChatStore, StoreError};
 use crate::{
@@ -37,7 +37,7 @@ impl RedbChatStore {
         txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
         txn.open_table(MESSAGES).map_err(unavailable)?;
         txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
-        txn.open_table(UNDELIVERED).map_err(unavailable)?;
+        txn.open_table(UNPUBLISHED).map_err(unavailable)?;
         txn.commit().map_err(unavailable)?;
         let db = Arc::new(db);
         let writer = GroupCommit::new(Arc::clone(&db), "chat-store").map_err(unavailable)?;
@@ -121,14 +121,14 @@ impl ChatStore for RedbChatStore {
             .await
     }
 
-    async fn mark_delivered(
+    async fn mark_published(
         &self,
         conversation_id: &str,
         message_id: MessageId,
     ) -> Result<(), StoreError> {
         let conversation_id = conversation_id.to_owned();
         self.write(move |txn| {
-            let mut table = txn.open_table(UNDELIVERED).map_err(unavailable)?;
+            let mut table = txn.open_table(UNPUBLISHED).map_err(unavailable)?;
             table
                 .remove((conversation_id.as_str(), message_id.raw()))
                 .map_err(unavailable)?;

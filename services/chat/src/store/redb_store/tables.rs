@@ -21,7 +21,8 @@ pub(super) const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition
 pub(super) const IDEMPOTENCY: TableDefinition<(&str, &str, &str), u64> =
     TableDefinition::new("idempotency");
 /// (conversation id, message id) of messages whose delivery events are not published yet.
-pub(super) const UNDELIVERED: TableDefinition<(&str, u64), ()> =
+/// The table keeps its first name, `undelivered`, so existing data dirs keep their state.
+pub(super) const UNPUBLISHED: TableDefinition<(&str, u64), ()> =
     TableDefinition::new("undelivered");
 
 /// Maps any redb failure to [`StoreError::Unavailable`].

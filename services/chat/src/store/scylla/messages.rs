@@ -43,7 +43,7 @@ impl ScyllaChatStore {
             return Ok(StoredMessage {
                 message: message.clone(),
                 created: true,
-                delivered: false,
+                published: false,
             });
         }
         let first_id = keys::read_id(claim.bigint("message_id")?)?;
@@ -55,9 +55,9 @@ impl ScyllaChatStore {
             client_msg_id: message.client_msg_id.clone(),
             sent_at_ms: first_id.unix_ms(),
         };
-        let (stored, delivered) = futures::try_join!(
+        let (stored, published) = futures::try_join!(
             self.message(conversation_id, first_id),
-            self.delivered(conversation_id, first_id),
+            self.published(conversation_id, first_id),
         )?;
         let message = match stored {
             Some(stored) => stored,
@@ -69,7 +69,7 @@ impl ScyllaChatStore {
         Ok(StoredMessage {
             message,
             created: false,
-            delivered,
+            published,
         })
     }
 
@@ -149,10 +149,10 @@ impl ScyllaChatStore {
     }
 
     /// Whether the message's delivery events were recorded as published.
-    async fn delivered(&self, conversation_id: &str, id: MessageId) -> Result<bool, StoreError> {
+    async fn published(&self, conversation_id: &str, id: MessageId) -> Result<bool, StoreError> {
         let values = (conversation_id, keys::stored_id(id)?);
         let found: Vec<(i64,)> =
-            rows::select(&self.session, &self.statements.select_delivery, values).await?;
+            rows::select(&self.session, &self.statements.select_published, values).await?;
         Ok(!found.is_empty())
     }
 }

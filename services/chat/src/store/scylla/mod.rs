@@ -126,7 +126,7 @@ impl ChatStore for ScyllaChatStore {
         self.store(message).await
     }
 
-    async fn mark_delivered(
+    async fn mark_published(
         &self,
         conversation_id: &str,
         message_id: MessageId,
@@ -134,7 +134,7 @@ impl ChatStore for ScyllaChatStore {
         let id = keys::stored_id(message_id)?;
         gochat_cql::execute_unpaged(
             &self.session,
-            &self.statements.insert_delivery,
+            &self.statements.insert_published,
             (conversation_id, id),
         )
         .await

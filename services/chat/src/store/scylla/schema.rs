@@ -39,6 +39,7 @@ pub const SCHEMA: &[&str] = &[
         conversation_id text, sender_id text, client_msg_id text, message_id bigint, body text, \
         PRIMARY KEY ((conversation_id, sender_id, client_msg_id)))",
     // Messages whose delivery events were published (only ever inserted, so never undone).
+    // The table keeps its first name so existing keyspaces keep their state.
     "CREATE TABLE IF NOT EXISTS {ks}.message_deliveries (\
         conversation_id text, message_id bigint, PRIMARY KEY ((conversation_id, message_id)))",
 ];

@@ -37,8 +37,8 @@ pub(super) struct Statements {
     pub(super) select_page: PreparedStatement,
     pub(super) select_page_before: PreparedStatement,
     pub(super) select_since: PreparedStatement,
-    pub(super) insert_delivery: PreparedStatement,
-    pub(super) select_delivery: PreparedStatement,
+    pub(super) insert_published: PreparedStatement,
+    pub(super) select_published: PreparedStatement,
     pub(super) ping: PreparedStatement,
 }
 
@@ -92,9 +92,9 @@ const SELECT_SINCE: &str = concat!(
     "WHERE conversation_id = ? AND bucket = ? AND message_id >= ? ",
     "ORDER BY message_id ASC LIMIT ?"
 );
-const INSERT_DELIVERY: &str =
+const INSERT_PUBLISHED: &str =
     "INSERT INTO {ks}.message_deliveries (conversation_id, message_id) VALUES (?, ?)";
-const SELECT_DELIVERY: &str = "SELECT message_id FROM {ks}.message_deliveries \
+const SELECT_PUBLISHED: &str = "SELECT message_id FROM {ks}.message_deliveries \
     WHERE conversation_id = ? AND message_id = ?";
 const PING: &str = "SELECT release_version FROM system.local WHERE key = 'local'";
 
@@ -121,8 +121,8 @@ impl Statements {
             select_page: p(Idempotent, SELECT_PAGE).await?,
             select_page_before: p(Idempotent, SELECT_PAGE_BEFORE).await?,
             select_since: p(Idempotent, SELECT_SINCE).await?,
-            insert_delivery: p(Idempotent, INSERT_DELIVERY).await?,
-            select_delivery: p(Idempotent, SELECT_DELIVERY).await?,
+            insert_published: p(Idempotent, INSERT_PUBLISHED).await?,
+            select_published: p(Idempotent, SELECT_PUBLISHED).await?,
             ping: p(Idempotent, PING).await?,
         })
     }

@@ -29,7 +29,7 @@ type Closing = Option<(u16, &'static str)>;
 
 /// The producer side, cloned into everything that answers on the socket.
 #[derive(Clone)]
-pub struct Outbox {
+pub struct FrameQueue {
     frames: flume::Sender<Message>,
     close: Arc<watch::Sender<Closing>>,
 }
@@ -40,7 +40,7 @@ pub struct WriterInput {
     close: watch::Receiver<Closing>,
 }
 
-impl Outbox {
+impl FrameQueue {
     /// A queue of `capacity` frames and its writer input.
     pub fn new(capacity: usize) -> (Self, WriterInput) {
         let (tx, rx) = flume::bounded(capacity);
@@ -179,12 +179,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_closes_with_1013_and_refuses_more() {
-        let (outbox, input) = Outbox::new(2);
-        assert!(outbox.push(Message::text("1")));
-        assert!(outbox.push(Message::text("2")));
-        assert!(!outbox.is_closing());
-        assert!(!outbox.push(Message::text("3")));
-        assert!(outbox.is_closing());
+        let (frames, input) = FrameQueue::new(2);
+        assert!(frames.push(Message::text("1")));
+        assert!(frames.push(Message::text("2")));
+        assert!(!frames.is_closing());
+        assert!(!frames.push(Message::text("3")));
+        assert!(frames.is_closing());
         assert_eq!(
             *input.close.borrow(),
             Some((
@@ -192,34 +192,34 @@ mod tests {
                 "too slow: outgoing queue full; resume with since"
             ))
         );
-        outbox.close(CLOSE_NORMAL, "later reasons lose");
+        frames.close(CLOSE_NORMAL, "later reasons lose");
         assert_eq!(
             input.close.borrow().map(|c| c.0),
             Some(CLOSE_TRY_AGAIN_LATER)
         );
-        assert!(!outbox.push_wait(Message::text("4")).await);
-        tokio::time::timeout(Duration::from_secs(1), outbox.closed())
+        assert!(!frames.push_wait(Message::text("4")).await);
+        tokio::time::timeout(Duration::from_secs(1), frames.closed())
             .await
             .unwrap();
     }
 
     #[tokio::test]
     async fn nothing_is_queued_once_the_writer_is_gone() {
-        let (outbox, input) = Outbox::new(2);
+        let (frames, input) = FrameQueue::new(2);
         drop(input);
-        assert!(!outbox.push(Message::text("x")));
-        assert!(!outbox.push_wait(Message::text("y")).await);
-        assert!(!outbox.is_closing(), "a gone writer is not a close request");
+        assert!(!frames.push(Message::text("x")));
+        assert!(!frames.push_wait(Message::text("y")).await);
+        assert!(!frames.is_closing(), "a gone writer is not a close request");
     }
 
     #[tokio::test]
     async fn frames_wait_in_order_until_taken() {
-        let (outbox, input) = Outbox::new(3);
+        let (frames, input) = FrameQueue::new(3);
         for text in ["a", "b", "c"] {
-            assert!(outbox.push(Message::text(text)));
+            assert!(frames.push(Message::text(text)));
         }
         let taken: Vec<_> = input.frames.try_iter().collect();
         assert_eq!(taken, ["a", "b", "c"].map(Message::text));
-        assert!(outbox.push(Message::text("d")), "taking frames makes room");
+        assert!(frames.push(Message::text("d")), "taking frames makes room");
     }
 }
