@@ -1,4 +1,4 @@
-//! The public API contract (`/work/shared/api-v1.md`) walked end to end against the real
+//! The public API contract (`api-v1.md`, the shared API document) walked end to end against the real
 //! `gochat local` binary. Written from the contract alone: every assertion names what the
 //! contract says. Each test starts its own process on its own port and temporary data dir, so
 //! tests run in parallel and each process stays far below the per-IP rate limits.
