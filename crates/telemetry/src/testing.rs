@@ -1,5 +1,14 @@
 //! For tests: a subscriber with an OpenTelemetry layer whose finished spans are kept in
 //! memory, so a test can check parents, links and attributes.
+//!
+//! tracing caches each callsite's interest process-wide. A callsite first hit while no
+//! subscriber wants it is cached as "never", and a capture installed on another test's thread
+//! at that moment would miss its spans. So the first capture of a process also installs a
+//! global subscriber that wants every callsite (and records nothing anyone reads); from then
+//! on no callsite is ever disabled, each test's scoped subscriber sees its own thread's spans,
+//! and span-capturing tests run in parallel with the rest.
+
+use std::sync::Once;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::{
@@ -29,6 +38,11 @@ impl Default for SpanCapture {
 impl SpanCapture {
     /// A capture with nothing recorded yet (every span sampled).
     pub fn new() -> Self {
+        static EVERY_CALLSITE_WANTED: Once = Once::new();
+        EVERY_CALLSITE_WANTED.call_once(|| {
+            // Fails only if the process already has a global subscriber, which then decides.
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
         super::ENABLED.store(true, std::sync::atomic::Ordering::Relaxed);
         let exporter = InMemorySpanExporter::default();
@@ -39,9 +53,8 @@ impl SpanCapture {
     }
 
     /// A subscriber that records into this capture; use it with
-    /// `tracing::subscriber::with_default` or `set_default`. tracing caches each callsite's
-    /// interest process-wide, so run such tests one at a time (`--test-threads=1`): a test
-    /// hitting the same callsite without a subscriber at the same moment can leave it disabled.
+    /// `tracing::subscriber::with_default` or `set_default` (it sees the spans of the thread it
+    /// is the default of, so a test using it runs on a current-thread runtime).
     pub fn subscriber(&self) -> CaptureSubscriber {
         tracing_subscriber::registry().with(self.layer())
     }
