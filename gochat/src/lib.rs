@@ -1,7 +1,8 @@
 //! gochat's process wiring: the command line, the component registry (each service's start),
 //! the backends they share, chat's node-id lease, and the runner that starts a set of
-//! components and stops them together. The `gochat` binary (`main.rs`) only parses the
-//! command line and calls [`runner::run_command`].
+//! components and stops them together. The `gochat` binary (`main.rs`) parses the command
+//! line, starts the runtime, telemetry and the signal handler, and calls
+//! [`runner::run_command`].
 #![forbid(unsafe_code)]
 
 pub mod backends;

@@ -1,7 +1,7 @@
 //! `--node-id auto` against a real Redis (`GOCHAT_TEST_REDIS_URL`): claiming distinct node
 //! ids, exhausting them, renewing, losing and releasing a lease, and an unreachable Redis.
 //!
-//! `cargo test -p gochat --features backend-tests --test backend_gochat`
+//! `cargo test -p gochat --test backend_gochat`
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! from a create that stopped half-way, TTL expiry).
 //!
 //! Needs `GOCHAT_TEST_CQL_NODE`; run with
-//! `cargo test -p gochat-auth --features conformance --test backend_auth`.
+//! `cargo test -p gochat-auth --test backend_auth`.
 
 use std::{
     sync::Arc,

@@ -2,7 +2,7 @@
 //! test Redis (`GOCHAT_TEST_REDIS_URL`) and [`SmtpMailer`] on the test SMTP sink
 //! (`GOCHAT_TEST_SMTP_ADDR`, writing into the Maildir `GOCHAT_TEST_MAILDIR`).
 //!
-//! `cargo test -p gochat-email --features conformance --test backend_email`
+//! `cargo test -p gochat-email --test backend_email`
 //!
 //! [`RedisCodeStore`]: gochat_email::RedisCodeStore
 //! [`SmtpMailer`]: gochat_email::SmtpMailer

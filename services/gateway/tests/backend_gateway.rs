@@ -2,7 +2,7 @@
 //! the rate-limit conformance suite, plus what only a real server shows (the window's TTL,
 //! counts shared by two gateways, window expiry, an outage and recovery).
 //!
-//! `cargo test -p gochat-gateway --features conformance --test backend_gateway`
+//! `cargo test -p gochat-gateway --test backend_gateway`
 
 use std::{
     sync::Arc,
