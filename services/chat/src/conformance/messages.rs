@@ -1,4 +1,4 @@
-//! Idempotent message stores, delivery state, history pages and catch-up.
+//! Idempotent message stores, publication state, history pages and catch-up.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use crate::{ChatStore, MessageId, MessageIdGenerator, StoreError};
 const T0: i64 = 1_760_000_000_000;
 
 /// A new message is stored unpublished; a retry with the same key returns the first message
-/// and its delivery state, and writes nothing.
+/// and its publication state, and writes nothing.
 pub async fn store_then_retry_returns_the_first_message(store: &Arc<dyn ChatStore>) {
     let (a, b) = (fresh_user(), fresh_user());
     let ids = MessageIdGenerator::new(2).unwrap();

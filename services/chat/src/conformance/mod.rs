@@ -2,7 +2,7 @@
 //! and the ScyllaDB store) runs it, so they cannot drift apart.
 //!
 //! - [`conversations`]: records, the direct-pair index, per-user lists by last activity;
-//! - [`messages`]: idempotent stores, delivery state, history pages, catch-up since a time;
+//! - [`messages`]: idempotent stores, publication state, history pages, catch-up since a time;
 //! - [`concurrency`]: insert-if-absent under concurrent callers;
 //! - [`persistence`]: everything survives closing and reopening the store.
 //!

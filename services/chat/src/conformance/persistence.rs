@@ -9,7 +9,7 @@ use crate::{ChatStore, MessageIdGenerator};
 const T0: i64 = 1_780_000_000_000;
 
 /// Writes through one store from `open`, drops it, and checks through a second one:
-/// conversations, the pair index, lists, messages, idempotency records and delivery state.
+/// conversations, the pair index, lists, messages, idempotency records and publication state.
 /// `open` must give a store over the same data each time.
 pub async fn survives_reopen<F>(open: F)
 where

@@ -76,7 +76,7 @@ impl ChatServiceImpl {
             crate::metrics::MESSAGES_SENT.inc();
         }
         if !stored.published {
-            self.deliver(conversation, &stored.message).await?;
+            self.publish(conversation, &stored.message).await?;
         }
         Ok(proto::SendMessageResponse {
             message: Some(convert::message(&stored.message)),
@@ -92,7 +92,7 @@ impl ChatServiceImpl {
     /// Failing to record it is only logged: the message is stored and published, so the
     /// send succeeded; a retry would publish it once more, which clients absorb (they
     /// dedupe on the message id).
-    async fn deliver(
+    async fn publish(
         &self,
         conversation: &Conversation,
         message: &Message,

@@ -62,7 +62,7 @@ async fn a_failed_publish_is_completed_by_the_retry_exactly_once() {
 }
 
 #[tokio::test]
-async fn a_hanging_publish_times_out_and_the_retry_delivers() {
+async fn a_hanging_publish_times_out_and_the_retry_publishes() {
     let config = crate::Config {
         node_id: 9,
         publish_timeout: Duration::from_millis(200),

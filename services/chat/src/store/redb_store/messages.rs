@@ -1,4 +1,4 @@
-//! Messages, their idempotency records and delivery state.
+//! Messages, their idempotency records and publication state.
 
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 

@@ -1,4 +1,4 @@
-//! Idempotent message stores and their delivery state.
+//! Idempotent message stores and their publication state.
 
 use gochat_cql::scylla::{serialize::row::SerializeRow, statement::prepared::PreparedStatement};
 
