@@ -17,7 +17,7 @@ import time
 # whose inclusive cost is the stage's; the largest such line counts). Indented labels are part
 # of the stage above them.
 CPU_STAGES = [
-    ("redb writer threads (group commit)", ("gochat_common::group_commit::write_loop [",)),
+    ("redb writer threads (group commit)", ("gochat_group_commit::write_loop [",)),
     ("  chat store writes (B-tree inserts)", ("services/chat/src/store/redb_store/mod.rs:", "Job>::run")),
     ("  event log writes (B-tree inserts)", ("crates/delivery/src/embedded/mod.rs:", "Job>::run")),
     ("  commits (page writes, fsync, freeing)", ("redb::transactions::WriteTransaction::commit [",)),
