@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::{
     NamespaceResourceScope,
     api::{
@@ -17,9 +17,9 @@ use k8s_openapi::{
 use kube::{
     Api, Client, Resource,
     runtime::{
-        Controller,
+        Controller, WatchStreamExt,
         events::{Recorder, Reporter},
-        watcher,
+        reflector, watcher,
     },
 };
 use serde::de::DeserializeOwned;
@@ -58,15 +58,20 @@ pub async fn run(
     });
     let owned = watcher::Config::default().labels(MANAGED_BY_SELECTOR);
     let ns = scope.namespace.as_deref();
-    let controller = Controller::new(api::<ChatCluster>(&client, ns), watcher::Config::default());
-    let store = controller.store();
-    let synced = tokio::spawn(async move {
-        if store.wait_until_ready().await.is_ok() {
-            tracing::info!("ChatClusters listed; reconciling");
-            state.set_synced();
-        }
-    });
-    controller
+    // The ChatCluster watch is built here rather than by Controller::new so that its first
+    // complete list can mark the state synced. (A second task awaiting the controller's
+    // Store::wait_until_ready would race the controller's own wait for the store's one waker.)
+    let (reader, writer) = reflector::store();
+    let clusters = watcher(api::<ChatCluster>(&client, ns), watcher::Config::default())
+        .reflect(writer)
+        .inspect_ok(move |event| {
+            if matches!(event, watcher::Event::InitDone) {
+                tracing::info!("ChatClusters listed; reconciling");
+                state.set_synced();
+            }
+        })
+        .applied_objects();
+    Controller::for_stream(clusters, reader)
         .owns(api::<ServiceAccount>(&client, ns), owned.clone())
         .owns(api::<ConfigMap>(&client, ns), owned.clone())
         .owns(api::<Secret>(&client, ns), owned.clone())
@@ -84,7 +89,6 @@ pub async fn run(
             }
         })
         .await;
-    synced.abort();
 }
 
 fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
