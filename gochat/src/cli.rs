@@ -274,6 +274,12 @@ pub struct TuningArgs {
     #[arg(long, env = "GOCHAT_SEND_RATE_PER_SECOND", default_value_t = 50)]
     pub send_rate_per_second: u32,
 
+    /// Gateway: sends that may wait on chat at once; one over it is refused at once with 503
+    /// `unavailable` and a retry hint, so an overload costs little and accepted sends stay fast.
+    #[arg(long, env = "GOCHAT_MAX_SENDS_IN_FLIGHT", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_sends_in_flight: u64,
+
     /// Gateway: take the client address from the first X-Forwarded-For entry (only behind
     /// a proxy you trust).
     #[arg(long, env = "GOCHAT_TRUST_FORWARDED_FOR")]

@@ -31,6 +31,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
     let config = gochat_gateway::Config {
         send_rate_per_second: plan.tuning.send_rate_per_second,
         trust_forwarded_for: plan.tuning.trust_forwarded_for,
+        max_sends_in_flight: usize::try_from(plan.tuning.max_sends_in_flight)?,
         ..Default::default()
     };
     if plan.announce {

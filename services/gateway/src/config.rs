@@ -34,6 +34,9 @@ pub struct Config {
     pub replay_page_size: usize,
     /// Minimum time between two verification-key fetches caused by an unknown key id.
     pub key_refresh_interval: Duration,
+    /// Sends (REST and WebSocket together) that may wait on chat at once; a send over it is
+    /// refused at once with 503 `unavailable` and a retry hint.
+    pub max_sends_in_flight: usize,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             ws_ping_interval: Duration::from_secs(30),
             replay_page_size: 500,
             key_refresh_interval: Duration::from_secs(10),
+            max_sends_in_flight: 256,
         }
     }
 }
@@ -67,6 +71,7 @@ impl Config {
         self.ws_max_message_bytes = self.ws_max_message_bytes.max(1024);
         self.ws_ping_interval = self.ws_ping_interval.max(Duration::from_millis(100));
         self.replay_page_size = self.replay_page_size.clamp(1, 10_000);
+        self.max_sends_in_flight = self.max_sends_in_flight.max(1);
         self
     }
 }

@@ -53,7 +53,16 @@ pub(crate) static DELIVERY_LAG: LazyLock<Histogram> = LazyLock::new(|| {
     )
 });
 
-/// Registers the socket, delivery and lag metrics (every source at zero), so they are
+/// Sends refused before any work, by reason (`overload`: the gateway's send budget was spent).
+pub(crate) static SENDS_REFUSED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::int_counter_vec(
+        "gochat_sends_refused_total",
+        "Sends refused by the gateway before any work, by reason (overload).",
+        &["reason"],
+    )
+});
+
+/// Registers the socket, delivery, lag and refusal metrics (every label at zero), so they are
 /// scraped before the first socket opens.
 pub(crate) fn register() {
     LazyLock::force(&OPEN_SOCKETS);
@@ -61,6 +70,7 @@ pub(crate) fn register() {
     for source in ["live", "replay", "history"] {
         DELIVERED.with_label_values(&[source]);
     }
+    SENDS_REFUSED.with_label_values(&["overload"]);
 }
 
 /// Counts one open socket until dropped.

@@ -1,8 +1,13 @@
 //! The one place where a gRPC status from a peer (auth, chat) becomes an [`ApiError`].
 
+use std::time::{Duration, Instant};
+
 use tonic::{Code, Status};
 
-use crate::error::ApiError;
+use crate::{error::ApiError, log_summary::LogSummary};
+
+/// Peer calls that failed as unavailable: one log line per 10 s at most, with the count.
+static UNAVAILABLE_LOG: LogSummary = LogSummary::new(Duration::from_secs(10));
 
 /// Maps a peer's status: a domain error keeps its API code and message; an unreachable or
 /// failed transport is 503 `unavailable`; anything else is a logged 500 `internal` whose
@@ -13,7 +18,14 @@ pub fn from_status(status: &Status) -> ApiError {
     }
     match status.code() {
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
-            tracing::warn!(code = ?status.code(), message = status.message(), "peer unavailable");
+            if let Some(calls) = UNAVAILABLE_LOG.record(Instant::now()) {
+                tracing::warn!(
+                    calls,
+                    code = ?status.code(),
+                    message = status.message(),
+                    "peer unavailable (calls since the last such line)"
+                );
+            }
             ApiError::unavailable("a backend service is unavailable; retry later")
         }
         code => {

@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     keys::{Keys, KeysError, KeysLoaded},
     rate_limit::RateLimitStore,
+    send_budget::SendBudget,
 };
 
 /// What the gateway stores and reads through.
@@ -47,6 +48,7 @@ struct Inner {
     backends: Backends,
     peers: Peers,
     keys: Arc<Keys>,
+    sends: SendBudget,
     shutdown: Shutdown,
 }
 
@@ -58,8 +60,10 @@ impl AppState {
     pub fn new(config: Config, backends: Backends, peers: Peers, shutdown: Shutdown) -> Self {
         let config = config.normalized();
         let keys = Arc::new(Keys::new(peers.auth.clone(), config.key_refresh_interval));
+        let sends = SendBudget::new(config.max_sends_in_flight);
         Self {
             inner: Arc::new(Inner {
+                sends,
                 config,
                 backends,
                 peers,
@@ -111,6 +115,11 @@ impl AppState {
 
     pub(crate) fn auth(&self) -> AuthServiceClient<TracedChannel> {
         self.inner.peers.auth.clone()
+    }
+
+    /// The gateway's budget of sends in flight to chat.
+    pub(crate) fn sends(&self) -> &SendBudget {
+        &self.inner.sends
     }
 
     pub(crate) fn chat(&self) -> ChatServiceClient<TracedChannel> {

@@ -69,6 +69,7 @@ pub async fn send(
     ApiPath(conversation_id): ApiPath<String>,
     ApiJson(body): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<MessageJson>), ApiError> {
+    let _place = state.sends().try_acquire()?;
     check_send(&state, &me.account_id).await?;
     let answer = state
         .chat()
@@ -102,6 +103,7 @@ pub async fn send_direct(
     Authenticated(me): Authenticated,
     ApiJson(body): ApiJson<SendDirectMessageRequest>,
 ) -> Result<(StatusCode, Json<MessageJson>), ApiError> {
+    let _place = state.sends().try_acquire()?;
     check_send(&state, &me.account_id).await?;
     ensure_active(&state, &[body.recipient_id.as_str()]).await?;
     let answer = state

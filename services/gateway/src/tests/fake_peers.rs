@@ -25,6 +25,10 @@ use crate::Peers;
 pub const OTHER: &str = "0190a5e0-0000-7000-8000-000000000002";
 /// A user that has not verified yet.
 pub const PENDING: &str = "0190a5e0-0000-7000-8000-000000000003";
+/// A conversation whose sends chat answers only after [`SLOW_SEND`].
+pub const SLOW_CONVERSATION: &str = "slow";
+/// How long a send to [`SLOW_CONVERSATION`] takes.
+pub const SLOW_SEND: std::time::Duration = std::time::Duration::from_millis(600);
 
 /// What the fakes were asked, for assertions.
 #[derive(Default)]
@@ -32,6 +36,8 @@ pub struct Calls {
     pub logouts: Vec<String>,
     pub created_emails: Vec<String>,
     pub lookups: Vec<String>,
+    /// Sends to [`SLOW_CONVERSATION`] that chat has started (and is holding).
+    pub slow_sends: usize,
 }
 
 /// Starts both fakes; they stop when `shutdown` fires.
@@ -46,7 +52,9 @@ pub async fn start(
         keys,
         calls: calls.clone(),
     }))
-    .add_service(ChatServiceServer::new(FakeChat));
+    .add_service(ChatServiceServer::new(FakeChat {
+        calls: calls.clone(),
+    }));
     let stop = shutdown.clone();
     tokio::spawn(async move {
         let _ = gochat_runtime::grpc::serve(listener, routes, &[], stop).await;
@@ -166,7 +174,9 @@ impl AuthService for FakeAuth {
     }
 }
 
-struct FakeChat;
+struct FakeChat {
+    calls: Arc<Mutex<Calls>>,
+}
 
 fn sent(id: &str, client_msg_id: &str, created: bool) -> chat::SendMessageResponse {
     let mut m = message(id, 1_795_509_744_123);
@@ -225,6 +235,10 @@ impl ChatService for FakeChat {
         r: Request<chat::SendMessageRequest>,
     ) -> Answer<chat::SendMessageResponse> {
         let r = r.into_inner();
+        if r.conversation_id == SLOW_CONVERSATION {
+            self.calls.lock().unwrap().slow_sends += 1;
+            tokio::time::sleep(SLOW_SEND).await;
+        }
         match r.conversation_id.as_str() {
             "missing" => Err(error::status(
                 ErrorCode::ConversationNotFound,

@@ -9,6 +9,7 @@ mod fake_peers;
 mod happy_paths;
 mod observability;
 mod openapi_doc;
+mod overload;
 mod rate_limits;
 mod serve;
 pub(crate) mod support;

@@ -118,6 +118,9 @@ pub enum ServerFrame {
         /// The `client_msg_id` of the send this answers, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
         client_msg_id: Option<String>,
+        /// For `unavailable` and `rate_limited`: milliseconds to wait before retrying.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -128,6 +131,9 @@ impl ServerFrame {
             code: error.code.as_str(),
             message: error.message.clone(),
             client_msg_id,
+            retry_after_ms: error
+                .retry_after
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 

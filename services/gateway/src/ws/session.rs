@@ -214,6 +214,12 @@ impl Session {
         let Ok(permit) = self.sends.clone().acquire_owned().await else {
             return false;
         };
+        let place = match self.state.sends().try_acquire() {
+            Ok(place) => place,
+            Err(refused) => {
+                return self.reply(ServerFrame::error(&refused, Some(send.client_msg_id)));
+            }
+        };
         let state = self.state.clone();
         let frames = self.frames.clone();
         let sender = self.identity.account_id.clone();
@@ -232,7 +238,7 @@ impl Session {
                 Err(e) => ServerFrame::error(&e, Some(client_msg_id)),
             };
             frames.push(WsMessage::text(frame.to_text()));
-            drop(permit);
+            drop((place, permit));
         };
         tokio::spawn(work.instrument(span));
         true
