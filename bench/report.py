@@ -50,6 +50,20 @@ def latency_table(reports):
     return "\n".join(rows)
 
 
+def overload_table(reports):
+    rows = ["| run | offered msg/s (× max) | sent | accepted | refused | unanswered | lost | accepted p50 ms | accepted p99 ms | error frames |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in reports:
+        o = r.get("overload")
+        if o:
+            top = max(r["throughput"]["delivered_per_sec"], 1e-9)
+            errors = ", ".join(f"{code} {n}" for code, n in o["errors"].items()) or "none"
+            l = o["accepted_latency"]
+            rows.append(f"| {r['label']} | {o['rate']:.0f} ({o['rate'] / top:.1f}×) | {o['sent']} | {o['accepted']} | "
+                        f"{o['refused']} | {o['unanswered']} | {o['lost']} | {l['p50_ms']:.2f} | {l['p99_ms']:.2f} | {errors} |")
+    return "\n".join(rows)
+
+
 def idle_table(reports):
     rows = ["| run | sockets open | server RSS before (MiB) | after (MiB) | KiB per socket | closed while idle |",
             "|---|---:|---:|---:|---:|---:|"]
@@ -129,6 +143,9 @@ def main():
     print(throughput_table(reports))
     print("\n### Latency at fixed offered rates (open loop)\n")
     print(latency_table(reports))
+    if any(r.get("overload") for r in reports):
+        print("\n### Overload (open loop above the maximum, 10 s)\n")
+        print(overload_table(reports))
     print("\n### Idle authenticated sockets\n")
     print(idle_table(reports))
     print("\n### gochat ÷ Centrifugo\n")

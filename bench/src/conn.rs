@@ -36,6 +36,10 @@ pub struct Seen {
     pub deliveries: Vec<Delivery>,
     /// Acks of our sends.
     pub acks: u64,
+    /// Sequence numbers of the sends acknowledged, where the ack said.
+    pub acked: Vec<u64>,
+    /// Sequence numbers of the sends refused by an error frame, where it said.
+    pub refused: Vec<u64>,
     /// Error frames, by code.
     pub errors: BTreeMap<String, u64>,
     /// Whether the server closed the socket before we stopped.
@@ -49,6 +53,8 @@ pub struct Totals {
     pub delivered: AtomicU64,
     /// Acks so far.
     pub acked: AtomicU64,
+    /// Error frames answering a send so far.
+    pub refused: AtomicU64,
 }
 
 /// An open socket under the benchmark's control.
@@ -104,8 +110,9 @@ impl Conn {
                 target.parse(&user, &text, &mut incoming);
                 for event in incoming.drain(..) {
                     match event {
-                        Incoming::Ack => {
+                        Incoming::Ack(seq) => {
                             seen.acks += 1;
+                            seen.acked.extend(seq);
                             totals.acked.fetch_add(1, Ordering::Relaxed);
                             let _ = ack_tx.send(());
                         }
@@ -123,7 +130,13 @@ impl Conn {
                         Incoming::Reply(frame) => {
                             let _ = replies.send(frame);
                         }
-                        Incoming::Error(code) => *seen.errors.entry(code).or_default() += 1,
+                        Incoming::Error(code, seq) => {
+                            *seen.errors.entry(code).or_default() += 1;
+                            if let Some(seq) = seq {
+                                seen.refused.push(seq);
+                                totals.refused.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
                         Incoming::Ignored => {}
                     }
                 }

@@ -105,6 +105,12 @@ struct Load {
     /// Seconds of each latency run.
     #[arg(long, default_value_t = 5.0)]
     latency_seconds: f64,
+    /// Offered rate of the overload run, as a multiple of the measured throughput (0 skips it).
+    #[arg(long, default_value_t = 2.0)]
+    overload_factor: f64,
+    /// Seconds of the overload run.
+    #[arg(long, default_value_t = 10.0)]
+    overload_seconds: f64,
     /// Idle sockets to open (0 skips the measurement).
     #[arg(long, default_value_t = 10_000)]
     idle: usize,
@@ -194,6 +200,30 @@ async fn main() -> anyhow::Result<()> {
         latency.push(point);
     }
 
+    let overload = if load.overload_factor > 0.0 {
+        let rate = (throughput.delivered_per_sec * load.overload_factor)
+            .max(1.0)
+            .round();
+        eprintln!(
+            "[{}] overload at {rate} msg/s for {} s",
+            load.label, load.overload_seconds
+        );
+        let run =
+            scenario::overload::run(target.clone(), &users, rate, load.overload_seconds).await?;
+        eprintln!(
+            "[{}]   accepted {} refused {} unanswered {} lost {}; accepted p99 {:.2} ms",
+            load.label,
+            run.accepted,
+            run.refused,
+            run.unanswered,
+            run.lost,
+            run.accepted_latency.p99_ms
+        );
+        Some(run)
+    } else {
+        None
+    };
+
     let idle = if load.idle > 0 {
         eprintln!("[{}] {} idle sockets", load.label, load.idle);
         Some(scenario::idle::run(target.clone(), &users, load.idle, &load.pids).await?)
@@ -206,6 +236,7 @@ async fn main() -> anyhow::Result<()> {
         target: target.name().to_owned(),
         throughput,
         latency,
+        overload,
         idle,
     };
     print!("{}", report.table());

@@ -4,7 +4,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::scenario::{idle::Idle, latency::LatencyPoint, throughput::Throughput};
+use crate::scenario::{
+    idle::Idle, latency::LatencyPoint, overload::Overload, throughput::Throughput,
+};
 
 /// Everything one run measured.
 #[derive(Debug, Serialize)]
@@ -17,6 +19,8 @@ pub struct Report {
     pub throughput: Throughput,
     /// The open-loop runs, by offered rate.
     pub latency: Vec<LatencyPoint>,
+    /// The overload run.
+    pub overload: Option<Overload>,
     /// The idle-socket run.
     pub idle: Option<Idle>,
 }
@@ -51,6 +55,25 @@ impl Report {
                 out,
                 "{:>10.0} {:>8} {:>8} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
                 p.rate, p.sent, p.received, p.lost, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+            );
+        }
+        if let Some(o) = &self.overload {
+            let _ = writeln!(
+                out,
+                "overload: {:.0} msg/s for {} s | sent {} accepted {} refused {} unanswered {} | lost {} duplicated {} | accepted p50 {:.2} ms p99 {:.2} ms max {:.2} ms | errors {:?} | sockets closed {}",
+                o.rate,
+                o.seconds,
+                o.sent,
+                o.accepted,
+                o.refused,
+                o.unanswered,
+                o.lost,
+                o.duplicated,
+                o.accepted_latency.p50_ms,
+                o.accepted_latency.p99_ms,
+                o.accepted_latency.max_ms,
+                o.errors,
+                o.closed_early
             );
         }
         if let Some(i) = &self.idle {

@@ -1,10 +1,16 @@
-//! The measurements: closed-loop throughput, open-loop latency at fixed rates, idle sockets.
+//! The measurements: closed-loop throughput, open-loop latency at fixed rates, overload,
+//! idle sockets.
 
 pub mod idle;
 pub mod latency;
+pub mod overload;
 pub mod throughput;
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use tokio::sync::watch;
@@ -43,6 +49,12 @@ pub struct Merged {
     pub deliveries: Vec<Delivery>,
     /// Error frames in total.
     pub errors: u64,
+    /// Error frames by code.
+    pub errors_by_code: BTreeMap<String, u64>,
+    /// Sends acknowledged (sequence numbers).
+    pub acked: HashSet<u64>,
+    /// Sends refused by an error frame (sequence numbers).
+    pub refused: HashSet<u64>,
     /// Sockets the server closed under us.
     pub closed_early: u64,
 }
@@ -54,6 +66,11 @@ impl Merged {
         for s in seen {
             merged.deliveries.extend(s.deliveries);
             merged.errors += s.errors.values().sum::<u64>();
+            for (code, n) in s.errors {
+                *merged.errors_by_code.entry(code).or_default() += n;
+            }
+            merged.acked.extend(s.acked);
+            merged.refused.extend(s.refused);
             merged.closed_early += u64::from(s.closed_early);
         }
         merged

@@ -56,6 +56,18 @@ impl Centrifugo {
     }
 }
 
+/// The command id of the send with sequence number `seq`: command ids are uint32 and 1 is the
+/// connect, so sends wrap above it.
+fn command_id(seq: u64) -> u64 {
+    (seq % u64::from(u32::MAX - 2)) + 2
+}
+
+/// The sequence number of the send a reply with command id `id` answers (exact while
+/// sequence numbers stay below 2^32 - 2, as in any run).
+fn seq_of_command(id: u32) -> Option<u64> {
+    u64::from(id).checked_sub(2).filter(|seq| *seq > 0)
+}
+
 #[derive(Deserialize)]
 struct Reply {
     id: Option<u32>,
@@ -119,8 +131,7 @@ impl Target for Centrifugo {
     }
 
     fn send_frame(&self, user: &User, id: u64, body: &str) -> String {
-        // Command ids are uint32 and 1 is the connect; wrap above it.
-        let command = (id % u64::from(u32::MAX - 2)) + 2;
+        let command = command_id(id);
         json!({
             "id": command,
             "publish": {"channel": user.route.as_deref().unwrap_or_default(), "data": {"b": body}},
@@ -140,13 +151,14 @@ impl Target for Centrifugo {
                 continue;
             }
             let Ok(reply) = serde_json::from_str::<Reply>(line) else {
-                out.push(Incoming::Error("unparsable_frame".to_owned()));
+                out.push(Incoming::Error("unparsable_frame".to_owned(), None));
                 continue;
             };
+            let seq = reply.id.and_then(seq_of_command);
             out.push(if let Some(error) = reply.error {
-                Incoming::Error(error["code"].to_string())
+                Incoming::Error(error["code"].to_string(), seq)
             } else if reply.id.is_some() && reply.publish.is_some() {
-                Incoming::Ack
+                Incoming::Ack(seq)
             } else if let Some(data) = reply.push.and_then(|p| p.publication).map(|p| p.data) {
                 match data["b"].as_str() {
                     Some(body) => Incoming::Delivered(body.to_owned()),

@@ -140,6 +140,8 @@ struct Frame<'a> {
     #[serde(borrow)]
     message: Option<Message<'a>>,
     code: Option<String>,
+    #[serde(borrow)]
+    client_msg_id: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -220,15 +222,19 @@ impl Target for Gochat {
 
     fn parse(&self, user: &User, text: &str, out: &mut Vec<Incoming>) {
         let Ok(frame) = serde_json::from_str::<Frame<'_>>(text) else {
-            out.push(Incoming::Error("unparsable_frame".to_owned()));
+            out.push(Incoming::Error("unparsable_frame".to_owned(), None));
             return;
         };
+        let seq = frame
+            .client_msg_id
+            .as_deref()
+            .and_then(|id| id.parse().ok());
         out.push(match (frame.kind, frame.message) {
-            ("ack", _) => Incoming::Ack,
+            ("ack", _) => Incoming::Ack(seq),
             ("message", Some(m)) if m.sender_id != user.id => {
                 Incoming::Delivered(m.body.into_owned())
             }
-            ("error", _) => Incoming::Error(frame.code.unwrap_or_default()),
+            ("error", _) => Incoming::Error(frame.code.unwrap_or_default(), seq),
             _ => Incoming::Ignored,
         });
     }

@@ -30,14 +30,15 @@ pub struct User {
 /// What one frame from the server means to the benchmark.
 #[derive(Debug, PartialEq)]
 pub enum Incoming {
-    /// The server accepted one of our sends.
-    Ack,
+    /// The server accepted one of our sends (its sequence number, when the frame says).
+    Ack(Option<u64>),
     /// A message for this user arrived, with its body.
     Delivered(String),
     /// The protocol wants this frame sent back (e.g. a pong).
     Reply(String),
-    /// The server refused something, with its error code.
-    Error(String),
+    /// The server refused something, with its error code (and the refused send's sequence
+    /// number, when the frame says).
+    Error(String, Option<u64>),
     /// Anything else (our own echoes, replays, bookkeeping frames).
     Ignored,
 }
