@@ -144,6 +144,17 @@ struct Frame<'a> {
     client_msg_id: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// An `error` frame: its `message` is text, which [`Frame`] (expecting a Message object for
+/// `message` and `ack` frames, the hot path) cannot read.
+#[derive(Deserialize)]
+struct ErrorFrame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    code: Option<String>,
+    #[serde(borrow)]
+    client_msg_id: Option<std::borrow::Cow<'a, str>>,
+}
+
 #[derive(Deserialize)]
 struct Message<'a> {
     #[serde(borrow)]
@@ -222,7 +233,13 @@ impl Target for Gochat {
 
     fn parse(&self, user: &User, text: &str, out: &mut Vec<Incoming>) {
         let Ok(frame) = serde_json::from_str::<Frame<'_>>(text) else {
-            out.push(Incoming::Error("unparsable_frame".to_owned(), None));
+            out.push(match serde_json::from_str::<ErrorFrame<'_>>(text) {
+                Ok(e) if e.kind == "error" => Incoming::Error(
+                    e.code.unwrap_or_default(),
+                    e.client_msg_id.as_deref().and_then(|id| id.parse().ok()),
+                ),
+                _ => Incoming::Error("unparsable_frame".to_owned(), None),
+            });
             return;
         };
         let seq = frame
@@ -237,5 +254,54 @@ impl Target for Gochat {
             ("error", _) => Incoming::Error(frame.code.unwrap_or_default(), seq),
             _ => Incoming::Ignored,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<Incoming> {
+        let gochat = Gochat::new(
+            vec!["http://127.0.0.1:1".to_owned()],
+            Mail::Outbox("unused".into()),
+        )
+        .unwrap();
+        let me = User {
+            index: 0,
+            id: "me".to_owned(),
+            token: String::new(),
+            route: None,
+        };
+        let mut out = Vec::new();
+        gochat.parse(&me, text, &mut out);
+        out
+    }
+
+    #[test]
+    fn acks_and_refusals_name_their_send_and_messages_their_body() {
+        let message = r#"{"id":"m1","conversation_id":"c","sender_id":"peer","body":"7:100","client_msg_id":"7","sent_at":"t"}"#;
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"ack","client_msg_id":"7","message":{message}}}"#
+            )),
+            [Incoming::Ack(Some(7))]
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"message","event_id":"e","message":{message}}}"#
+            )),
+            [Incoming::Delivered("7:100".to_owned())]
+        );
+        assert_eq!(
+            parse(
+                r#"{"type":"error","code":"unavailable","message":"at capacity","client_msg_id":"8","retry_after_ms":1000}"#
+            ),
+            [Incoming::Error("unavailable".to_owned(), Some(8))]
+        );
+        assert_eq!(
+            parse("not json"),
+            [Incoming::Error("unparsable_frame".to_owned(), None)]
+        );
     }
 }
