@@ -40,12 +40,12 @@ def throughput_table(reports):
 
 
 def latency_table(reports):
-    rows = ["| run | offered msg/s | delivered | lost | p50 ms | p90 ms | p99 ms | max ms |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| run | offered msg/s | delivered | refused | lost | p50 ms | p90 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in reports:
         for p in r["latency"]:
             l = p["latency"]
-            rows.append(f"| {r['label']} | {p['rate']:.0f} | {p['received']} | {p['lost']} | "
+            rows.append(f"| {r['label']} | {p['rate']:.0f} | {p['received']} | {p.get('refused', 0)} | {p['lost']} | "
                         f"{l['p50_ms']:.2f} | {l['p90_ms']:.2f} | {l['p99_ms']:.2f} | {l['max_ms']:.2f} |")
     return "\n".join(rows)
 

@@ -46,15 +46,23 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "{:>10} {:>8} {:>8} {:>6} {:>9} {:>9} {:>9} {:>9}",
-            "rate/s", "sent", "recv", "lost", "p50 ms", "p90 ms", "p99 ms", "max ms"
+            "{:>10} {:>8} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9}",
+            "rate/s", "sent", "recv", "refused", "lost", "p50 ms", "p90 ms", "p99 ms", "max ms"
         );
         for p in &self.latency {
             let l = &p.latency;
             let _ = writeln!(
                 out,
-                "{:>10.0} {:>8} {:>8} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-                p.rate, p.sent, p.received, p.lost, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+                "{:>10.0} {:>8} {:>8} {:>7} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+                p.rate,
+                p.sent,
+                p.received,
+                p.refused,
+                p.lost,
+                l.p50_ms,
+                l.p90_ms,
+                l.p99_ms,
+                l.max_ms
             );
         }
         if let Some(o) = &self.overload {

@@ -27,8 +27,10 @@ pub struct LatencyPoint {
     pub sent: u64,
     /// Messages delivered (by the end of the grace period).
     pub received: u64,
-    /// Sent but never delivered.
+    /// Sent, not refused, and never delivered.
     pub lost: u64,
+    /// Sends refused by an error frame (told to retry: not lost).
+    pub refused: u64,
     /// Error frames.
     pub errors: u64,
     /// Send → receive latency of the delivered messages.
@@ -71,7 +73,9 @@ pub async fn run(
     })
     .await;
     let merged = close_all(conns, &stop_tx).await;
-    let (lost, _) = merged.lost_and_duplicated(&sent);
+    let refused: HashSet<u64> = merged.refused.intersection(&sent).copied().collect();
+    let answered: HashSet<u64> = sent.difference(&refused).copied().collect();
+    let (lost, _) = merged.lost_and_duplicated(&answered);
     let mut samples: Vec<u64> = merged
         .deliveries
         .iter()
@@ -82,6 +86,7 @@ pub async fn run(
         sent: want,
         received: merged.deliveries.len() as u64,
         lost,
+        refused: refused.len() as u64,
         errors: merged.errors,
         latency: summarise(&mut samples),
     })
