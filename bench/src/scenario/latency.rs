@@ -11,11 +11,11 @@ use std::{
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{close_all, next_seq, open_all, settle};
+use super::{close_all, offer_open_loop, open_all, settle};
 use crate::{
     conn::Totals,
     stats::{Summary, summarise},
-    target::{Target, User, body, instant_at, now_us},
+    target::{Target, User},
 };
 
 /// Latency at one offered rate.
@@ -47,26 +47,7 @@ pub async fn run(
     let totals = Arc::new(Totals::default());
     let (stop_tx, stop) = watch::channel(false);
     let conns = open_all(&target, users, &totals, &stop).await?;
-    let senders: Vec<&User> = users.iter().filter(|u| u.route.is_some()).collect();
-    let total = (rate * seconds).round() as u64;
-    let start_us = now_us() + 100_000;
-    let mut sent = HashSet::with_capacity(total as usize);
-    for i in 0..total {
-        let due_us = start_us + (i as f64 * 1e6 / rate) as u64;
-        if now_us() < due_us {
-            tokio::time::sleep_until(instant_at(due_us)).await;
-        }
-        let k = (i % senders.len() as u64) as usize;
-        let sender = senders[k];
-        let id = next_seq();
-        if conns[sender.index]
-            .tx
-            .send(target.send_frame(sender, id, &body(id, due_us)))
-            .is_ok()
-        {
-            sent.insert(id);
-        }
-    }
+    let sent = offer_open_loop(&target, users, &conns, rate, seconds).await;
     let want = sent.len() as u64;
     settle(Duration::from_secs(10), || {
         totals.delivered.load(Ordering::Relaxed) >= want

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use crate::{
     conn::{Conn, Delivery, Seen, Totals},
-    target::{Target, User},
+    target::{Target, User, body, instant_at, now_us},
 };
 
 /// Opens one socket per user, in user order.
@@ -40,6 +40,38 @@ pub async fn settle(grace: Duration, done: impl Fn() -> bool) {
     while !done() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Sends `rate` messages a second for `seconds` over `conns`, spread over the senders in
+/// turn, each body stamped with the moment it was due (open loop: the schedule never waits for
+/// the server). Returns the sequence numbers of the messages handed to a socket.
+pub async fn offer_open_loop(
+    target: &Arc<dyn Target>,
+    users: &[User],
+    conns: &[Conn],
+    rate: f64,
+    seconds: f64,
+) -> HashSet<u64> {
+    let senders: Vec<&User> = users.iter().filter(|u| u.route.is_some()).collect();
+    let total = (rate * seconds).round() as u64;
+    let start_us = now_us() + 100_000;
+    let mut sent = HashSet::with_capacity(total as usize);
+    for i in 0..total {
+        let due_us = start_us + (i as f64 * 1e6 / rate) as u64;
+        if now_us() < due_us {
+            tokio::time::sleep_until(instant_at(due_us)).await;
+        }
+        let sender = senders[(i % senders.len() as u64) as usize];
+        let id = next_seq();
+        if conns[sender.index]
+            .tx
+            .send(target.send_frame(sender, id, &body(id, due_us)))
+            .is_ok()
+        {
+            sent.insert(id);
+        }
+    }
+    sent
 }
 
 /// Every socket's observations merged.
