@@ -7,7 +7,7 @@ mod chat;
 mod email;
 mod gateway;
 
-use std::{collections::HashMap, fmt, future::Future, pin::Pin, str::FromStr, sync::Arc};
+use std::{collections::HashMap, fmt, str::FromStr, sync::Arc};
 
 use gochat_delivery::EventLog;
 use gochat_runtime::{Readiness, Shutdown};
@@ -56,10 +56,6 @@ impl Wiring<'_> {
     }
 }
 
-/// A component's start: opens what it needs, adds its readiness checks and its server task.
-type Start =
-    for<'w, 'a> fn(&'w mut Wiring<'a>) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + 'w>>;
-
 /// One gochat service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Component {
@@ -88,13 +84,12 @@ impl Component {
 
     /// Starts this component into `wiring` (the registry: one start function each).
     pub async fn start(self, wiring: &mut Wiring<'_>) -> anyhow::Result<()> {
-        let start: Start = match self {
-            Self::Email => |w| Box::pin(email::start(w)),
-            Self::Auth => |w| Box::pin(auth::start(w)),
-            Self::Chat => |w| Box::pin(chat::start(w)),
-            Self::Gateway => |w| Box::pin(gateway::start(w)),
-        };
-        start(wiring).await
+        match self {
+            Self::Email => email::start(wiring).await,
+            Self::Auth => auth::start(wiring).await,
+            Self::Chat => chat::start(wiring).await,
+            Self::Gateway => gateway::start(wiring).await,
+        }
     }
 
     /// Whether this component serves gRPC (and so needs a gRPC listener).
