@@ -111,12 +111,20 @@ def io(before: str, after: str, seconds: float, bench_json: str) -> None:
     messages = rate * seconds
     print(f"/proc, {seconds:.0f} s of the closed-loop run at {rate:,.0f} delivered msg/s")
     print(f"{'thread':24} {'CPU (cores)':>12} {'us per msg':>11}")
-    for name in sorted(k for k in b if k.startswith("thread:")):
-        ticks = b[name] - a.get(name, 0)
+    # Threads by name (several share one, e.g. Tokio's workers and blocking pool), each
+    # counted from its own first sample, so a thread that started in the window counts from 0.
+    by_name = {}
+    for key, ticks in b.items():
+        if key.startswith("thread:"):
+            name = key[len("thread:"):].rsplit(":", 1)[0]
+            by_name[name] = by_name.get(name, 0) + ticks - a.get(key, 0)
+    rows = sorted(by_name.items(), key=lambda kv: -kv[1])
+    rows.append(("whole process", b["process"] - a["process"]))
+    for name, ticks in rows:
         if ticks <= 0:
             continue
         cpu_s = ticks / 100
-        print(f"{name[7:]:24} {cpu_s / seconds:12.2f} {cpu_s / messages * 1e6:11.0f}")
+        print(f"{name:24} {cpu_s / seconds:12.2f} {cpu_s / messages * 1e6:11.0f}")
     written = b["io:write_bytes"] - a["io:write_bytes"]
     writes = b["io:syscw"] - a["io:syscw"]
     print(f"written to disk: {written / messages / 1024:.1f} KiB per message, {writes / messages:.1f} write calls per message")

@@ -11,6 +11,14 @@ use gochat_runtime::Shutdown;
 
 use crate::cli::BackendArgs;
 
+/// The delivery event log, and the chat store when it was opened with it.
+pub struct Delivery {
+    /// What chat publishes to and gateways subscribe through.
+    pub events: Arc<dyn EventLog>,
+    /// The embedded chat store that keeps the embedded log in its file, if that is the setup.
+    pub chat_store: Option<Arc<dyn gochat_chat::ChatStore>>,
+}
+
 /// Open connections to the configured production servers, shared by the components of one
 /// process.
 pub struct Connections {
@@ -60,33 +68,48 @@ impl Connections {
         Ok(())
     }
 
-    /// The event log chat publishes to and gateways subscribe through; `gateway_id` is set
-    /// when a gateway runs in this process.
-    pub async fn event_log(
+    /// The event log chat publishes to and gateways subscribe through (`gateway_id` is set
+    /// when a gateway runs in this process) and, when both it and the chat store are
+    /// embedded, the chat store, which keeps the log in its own file so that a send's message
+    /// and events are committed together.
+    pub async fn delivery(
         &self,
         data_dir: &Path,
         retention: Duration,
         gateway_id: Option<String>,
-    ) -> anyhow::Result<Arc<dyn EventLog>> {
-        Ok(match &self.args.redis_url {
-            Some(url) => {
-                let config = gochat_delivery::redis::RedisLogConfig {
-                    prefix: self.args.redis_prefix.clone(),
-                    retention,
-                    gateway_id,
-                    ..Default::default()
-                };
-                Arc::new(
-                    gochat_delivery::redis::RedisEventLog::connect(url, config)
-                        .await
-                        .context("opening the Redis event log")?,
-                )
-            }
-            None => Arc::new(
-                gochat_delivery::embedded::EmbeddedEventLog::open(&data_dir.join("events.redb"))
-                    .context("opening the event log")?
-                    .with_retention(retention),
-            ),
+    ) -> anyhow::Result<Delivery> {
+        if let Some(url) = &self.args.redis_url {
+            let config = gochat_delivery::redis::RedisLogConfig {
+                prefix: self.args.redis_prefix.clone(),
+                retention,
+                gateway_id,
+                ..Default::default()
+            };
+            let events = gochat_delivery::redis::RedisEventLog::connect(url, config)
+                .await
+                .context("opening the Redis event log")?;
+            return Ok(Delivery {
+                events: Arc::new(events),
+                chat_store: None,
+            });
+        }
+        if self.cql.is_some() {
+            let events = gochat_delivery::embedded::EmbeddedEventLog::open(
+                &data_dir.join(gochat_chat::embedded::SEPARATE_LOG_FILE),
+            )
+            .context("opening the event log")?
+            .with_retention(retention);
+            return Ok(Delivery {
+                events: Arc::new(events),
+                chat_store: None,
+            });
+        }
+        let (store, events) = gochat_chat::embedded::open_with_event_log(data_dir, retention)
+            .await
+            .context("opening the chat store and event log")?;
+        Ok(Delivery {
+            events: Arc::new(events),
+            chat_store: Some(store),
         })
     }
 

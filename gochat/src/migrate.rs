@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use gochat_delivery::embedded::DEFAULT_RETENTION;
+
 use anyhow::Context;
 use gochat_runtime::Shutdown;
 
@@ -21,9 +23,9 @@ pub async fn run(data_dir: &Path, backends: BackendArgs) -> anyhow::Result<()> {
     }
     gochat_email::embedded::open(data_dir).context("email store")?;
     gochat_auth::embedded::open(data_dir, None).context("auth store")?;
-    gochat_chat::embedded::open_store(data_dir).context("chat store")?;
-    gochat_delivery::embedded::EmbeddedEventLog::open(&data_dir.join("events.redb"))
-        .context("event log")?;
+    gochat_chat::embedded::open_with_event_log(data_dir, DEFAULT_RETENTION)
+        .await
+        .context("chat store and event log")?;
     println!(
         "gochat migrate: schema of {} is up to date",
         data_dir.display()

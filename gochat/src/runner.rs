@@ -121,10 +121,10 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
         grpc_listeners.insert(c, listener);
     }
 
-    let events = if has(Component::Chat) || has(Component::Gateway) {
+    let delivery = if has(Component::Chat) || has(Component::Gateway) {
         let id = has(Component::Gateway).then(|| gateway_id.unwrap_or_else(default_gateway_id));
         let retention = Duration::from_secs(plan.tuning.event_retention_hours * 3600);
-        Some(connections.event_log(&plan.data_dir, retention, id).await?)
+        Some(connections.delivery(&plan.data_dir, retention, id).await?)
     } else {
         None
     };
@@ -134,7 +134,7 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
         connections: &connections,
         urls,
         grpc_listeners,
-        events,
+        delivery,
         readiness: Readiness::new(),
         tasks: Tasks::new(),
         shutdown: shutdown.clone(),

@@ -9,7 +9,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
     let (node_id, lease) =
         node_id::resolve(w.plan.tuning.node_id, w.connections, &w.shutdown).await?;
     let backends = gochat_chat::Backends {
-        store: w.connections.chat_store(&w.plan.data_dir).await?,
+        store: w.chat_store().await?,
         events: w.event_log(Component::Chat)?,
     };
     w.readiness.extend(gochat_chat::readiness(&backends));

@@ -13,13 +13,17 @@ use gochat_delivery::EventLog;
 use gochat_runtime::{Readiness, Shutdown};
 use tokio::{net::TcpListener, task::JoinSet};
 
-use crate::{backends::Connections, runner::Plan};
+use crate::{
+    backends::{Connections, Delivery},
+    runner::Plan,
+};
 
 /// The running components' tasks: each ends with its name and how it stopped.
 pub type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// What the components of one process share while they start: the plan, the open backends,
-/// how to reach each peer, the bound gRPC listeners, the event log, the readiness checks
+/// how to reach each peer, the bound gRPC listeners, the event log (with the embedded chat
+/// store when it keeps the log), the readiness checks
 /// gathered so far and the task set each component adds its server to.
 pub struct Wiring<'a> {
     /// What to run and with which settings.
@@ -31,7 +35,7 @@ pub struct Wiring<'a> {
     /// gRPC listeners bound for the components in this process.
     pub grpc_listeners: HashMap<Component, TcpListener>,
     /// The delivery event log, when chat or the gateway runs here.
-    pub events: Option<Arc<dyn EventLog>>,
+    pub delivery: Option<Delivery>,
     /// Readiness of everything started so far (the gateway serves it).
     pub readiness: Readiness,
     /// The servers started so far.
@@ -50,9 +54,18 @@ impl Wiring<'_> {
 
     /// The event log; chat and the gateway cannot run without it.
     fn event_log(&self, component: Component) -> anyhow::Result<Arc<dyn EventLog>> {
-        self.events
-            .clone()
+        self.delivery
+            .as_ref()
+            .map(|delivery| Arc::clone(&delivery.events))
             .ok_or_else(|| anyhow::anyhow!("{component} needs the delivery event log"))
+    }
+
+    /// The chat store: the one opened with the event log, or else the configured one.
+    async fn chat_store(&mut self) -> anyhow::Result<Arc<dyn gochat_chat::ChatStore>> {
+        match self.delivery.as_mut().and_then(|d| d.chat_store.take()) {
+            Some(store) => Ok(store),
+            None => self.connections.chat_store(&self.plan.data_dir).await,
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! A send is stored first (insert-if-absent on its `client_msg_id`), then published to the
 //! event log of every member (the sender's other devices included), then marked published,
-//! then answered; a retry of a send whose publish failed publishes it again.
+//! then answered; a retry of a send whose publish failed publishes it again. Where the store
+//! commits the event log's writes too (the embedded store in `gochat local`), storing and
+//! publishing are one write, one commit ([`ChatStore::store_and_publish`]).
 //!
 //! Storage ([`ChatStore`]) sits behind a trait with an embedded redb implementation
 //! ([`RedbChatStore`]) and a production one on ScyllaDB / any CQL database
@@ -19,6 +21,7 @@ mod error;
 mod message_id;
 mod metrics;
 mod model;
+mod publication;
 mod readiness;
 mod recent;
 mod service;
@@ -40,6 +43,7 @@ pub use model::{
     Conversation, ConversationKind, ConversationSummary, CreatedConversation, Message,
     StoredMessage,
 };
+pub use publication::Publication;
 pub use readiness::readiness;
 pub use service::{ChatError, ChatServiceImpl, limits};
 pub use store::{ChatStore, RedbChatStore, ScyllaChatStore, StoreError, scylla};

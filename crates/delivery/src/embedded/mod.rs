@@ -14,6 +14,12 @@
 //! 2. replays after `since` (paging with the last id it got),
 //! 3. streams live events, skipping those whose id is `<=` the last replayed id.
 //!
+//! # Sharing a database
+//! [`EmbeddedEventLog::open_in`] keeps the log's tables in a database another embedded store
+//! also writes (the chat store in `gochat local`), committed by one writer; that store appends
+//! events with [`Appender::append`] inside its own write, so a message and its
+//! events become durable in one commit, and calls [`Appended::notify`] after it.
+//!
 //! # Retention
 //! Events older than the retention (default 24 hours) are trimmed in bounded passes: one
 //! runs after a publish at most every trim interval (more often while a backlog remains),
@@ -38,10 +44,10 @@ use std::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use gochat_group_commit::GroupCommit;
-use redb::Database;
+use redb::{Database, WriteTransaction};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use store::Trimmed;
+pub use store::{Imported, Trimmed};
 
 use crate::{DeliveryError, Event, EventId, EventLog, Replay, Subscription};
 use clock::duration_ms;
@@ -83,11 +89,17 @@ impl EmbeddedEventLog {
             })?;
         }
         let db = Arc::new(gochat_group_commit::open_database(path).map_err(store::unavailable)?);
+        let writer =
+            Arc::new(GroupCommit::new(Arc::clone(&db), "event-log").map_err(store::unavailable)?);
+        Self::open_in(db, writer)
+    }
+
+    /// Keeps the log in `db`, a database shared with another embedded store, whose writes
+    /// `writer` commits; creates the log's tables if missing.
+    pub fn open_in(db: Arc<Database>, writer: Arc<GroupCommit>) -> Result<Self, DeliveryError> {
         store::create_tables(&db)?;
         Ok(Self {
-            writer: Arc::new(
-                GroupCommit::new(Arc::clone(&db), "event-log").map_err(store::unavailable)?,
-            ),
+            writer,
             db,
             live: Arc::new(Registry::new(DEFAULT_SUBSCRIBER_CAPACITY)),
             clock: Arc::new(SystemClock),
@@ -96,6 +108,15 @@ impl EmbeddedEventLog {
             trim_batch: DEFAULT_TRIM_BATCH,
             last_trim_ms: Arc::new(AtomicU64::new(TRIM_DUE)),
         })
+    }
+
+    /// Copies every event, id mark and low-water mark of the log file at `path` (a log kept
+    /// in a file of its own by an earlier version) into this log, keeping the larger mark
+    /// where both have one, so ids keep increasing and truncation stays detectable.
+    /// Copying the same file again changes nothing.
+    pub async fn import(&self, path: &Path) -> Result<Imported, DeliveryError> {
+        let (db, path) = (Arc::clone(&self.db), path.to_owned());
+        blocking(move || store::import(&db, &path)).await
     }
 
     /// Keeps events for `retention` (default 24 hours).
@@ -143,9 +164,18 @@ impl EmbeddedEventLog {
         self.live.count(user)
     }
 
+    /// What appends to this log inside a write transaction of the database it shares
+    /// ([`Self::open_in`]).
+    pub fn appender(&self) -> Appender {
+        Appender {
+            live: Arc::clone(&self.live),
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
     /// Runs a trim pass if one is due; a failure is logged, not returned, because the
     /// publish it follows has succeeded.
-    async fn trim_if_due(&self) {
+    pub async fn trim_if_due(&self) {
         let now = self.clock.now_ms();
         let last = self.last_trim_ms.load(Ordering::Acquire);
         let due = now < last || now - last >= self.trim_interval_ms;
@@ -165,6 +195,63 @@ impl EmbeddedEventLog {
     }
 }
 
+/// Events written by [`Appender::append`], waiting for their transaction's commit
+/// to be handed to live subscribers.
+#[derive(Debug)]
+pub struct Appended {
+    live: Arc<Registry>,
+    users: Vec<String>,
+    ids: Vec<EventId>,
+    payload: Bytes,
+}
+
+impl Appended {
+    /// Hands each event to its user's live subscriptions on this process. Call once the
+    /// transaction has committed, on the writer thread, in commit order.
+    pub fn notify(&self) {
+        for (user, id) in self.users.iter().zip(&self.ids) {
+            self.live.notify(
+                user,
+                &Event {
+                    id: *id,
+                    payload: self.payload.clone(),
+                },
+            );
+        }
+    }
+}
+
+/// Appends events to the log inside a caller's write transaction. It holds no handle on the
+/// database's writer, so a queued write may own it (the last handle on a writer must never
+/// be dropped on its own thread).
+#[derive(Clone)]
+pub struct Appender {
+    live: Arc<Registry>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Appender {
+    /// Appends `payload` to the log of every user in `recipients` (each once) inside `txn`.
+    /// Once `txn` has committed, call [`Appended::notify`] on the writer thread (the write's
+    /// after-commit step), so live subscribers get events in commit order, then
+    /// [`EmbeddedEventLog::trim_if_due`].
+    pub fn append(
+        &self,
+        txn: &WriteTransaction,
+        recipients: &[String],
+        payload: &Bytes,
+    ) -> Result<Appended, DeliveryError> {
+        let users = crate::log::distinct_recipients(recipients);
+        let ids = store::append(txn, &users, payload, self.clock.now_ms())?;
+        Ok(Appended {
+            live: Arc::clone(&self.live),
+            users,
+            ids,
+            payload: payload.clone(),
+        })
+    }
+}
+
 /// Runs blocking redb work off the async runtime.
 async fn blocking<T, F>(work: F) -> Result<T, DeliveryError>
 where
@@ -179,31 +266,18 @@ where
 #[async_trait]
 impl EventLog for EmbeddedEventLog {
     async fn publish(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
-        let users = crate::log::distinct_recipients(recipients);
-        if users.is_empty() {
+        if recipients.is_empty() {
             return Ok(());
         }
-        let live = Arc::clone(&self.live);
-        let clock = Arc::clone(&self.clock);
-        let notified = users.clone();
-        let events = payload.clone();
+        let appender = self.appender();
+        let recipients = recipients.to_vec();
         // Publishes share commits (group commit); live subscribers are notified on the
         // writer thread right after each commit, in commit (= id) order. A cancelled publish
         // either did nothing or was both persisted and delivered.
         self.writer
             .write(
-                move |txn| store::append(txn, &users, &payload, clock.now_ms()),
-                move |ids: &Vec<EventId>| {
-                    for (user, id) in notified.iter().zip(ids) {
-                        live.notify(
-                            user,
-                            &Event {
-                                id: *id,
-                                payload: events.clone(),
-                            },
-                        );
-                    }
-                },
+                move |txn| appender.append(txn, &recipients, &payload),
+                Appended::notify,
                 DeliveryError::Unavailable,
             )
             .await?;

@@ -28,6 +28,15 @@ pub struct Trimmed {
     pub more: bool,
 }
 
+/// What an import copied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Events copied.
+    pub events: usize,
+    /// Users whose last id was copied.
+    pub users: usize,
+}
+
 pub(crate) fn unavailable(e: impl Into<redb::Error>) -> DeliveryError {
     DeliveryError::Unavailable(e.into().to_string())
 }
@@ -154,6 +163,52 @@ pub(crate) fn trim(db: &Database, cutoff_ms: u64, batch: usize) -> Result<Trimme
     };
     txn.commit().map_err(unavailable)?;
     Ok(trimmed)
+}
+
+/// Copies the log kept in the file at `path` into `db` in one write transaction; marks keep
+/// the larger of the two values.
+pub(crate) fn import(db: &Database, path: &std::path::Path) -> Result<Imported, DeliveryError> {
+    let source = Database::open(path).map_err(unavailable)?;
+    let read = source.begin_read().map_err(unavailable)?;
+    let txn = db.begin_write().map_err(unavailable)?;
+    let mut imported = Imported::default();
+    {
+        let mut events = txn.open_table(EVENTS).map_err(unavailable)?;
+        let mut by_time = txn.open_table(BY_TIME).map_err(unavailable)?;
+        for entry in read
+            .open_table(EVENTS)
+            .map_err(unavailable)?
+            .iter()
+            .map_err(unavailable)?
+        {
+            let (key, payload) = entry.map_err(unavailable)?;
+            let (user, ms, seq) = key.value();
+            events
+                .insert((user, ms, seq), payload.value())
+                .map_err(unavailable)?;
+            by_time.insert((ms, user, seq), ()).map_err(unavailable)?;
+            imported.events += 1;
+        }
+        for (table, per_user) in [(LAST_IDS, true), (TRIMMED, false)] {
+            let mut marks = txn.open_table(table).map_err(unavailable)?;
+            for entry in read
+                .open_table(table)
+                .map_err(unavailable)?
+                .iter()
+                .map_err(unavailable)?
+            {
+                let (user, mark) = entry.map_err(unavailable)?;
+                let (user, mark) = (user.value(), mark.value());
+                let current = marks.get(user).map_err(unavailable)?.map(|v| v.value());
+                if current.is_none_or(|current| current < mark) {
+                    marks.insert(user, mark).map_err(unavailable)?;
+                }
+                imported.users += usize::from(per_user);
+            }
+        }
+    }
+    txn.commit().map_err(unavailable)?;
+    Ok(imported)
 }
 
 /// Opens a read transaction and a table: the database answers.

@@ -400,3 +400,131 @@ async fn nothing_is_trimmed_before_the_retention_has_passed() {
         }
     );
 }
+
+/// A log opened in a database of its own, written through a shared-database writer as the
+/// chat store does.
+fn shared_log(dir: &TempDir) -> (EmbeddedEventLog, Arc<gochat_group_commit::GroupCommit>) {
+    let db = Arc::new(gochat_group_commit::open_database(&dir.path().join("shared.redb")).unwrap());
+    let writer =
+        Arc::new(gochat_group_commit::GroupCommit::new(Arc::clone(&db), "shared").unwrap());
+    let log = EmbeddedEventLog::open_in(db, Arc::clone(&writer)).unwrap();
+    (log, writer)
+}
+
+#[tokio::test]
+async fn an_append_inside_a_callers_write_is_persisted_and_delivered_with_it() {
+    let dir = TempDir::new().unwrap();
+    let (log, writer) = shared_log(&dir);
+    let mut live = log.subscribe("ada").await.unwrap();
+    let appender = log.appender();
+    let appended = writer
+        .write(
+            move |txn| {
+                appender.append(
+                    txn,
+                    &users(&["ada", "bob", "ada"]),
+                    &Bytes::from_static(b"m1"),
+                )
+            },
+            super::Appended::notify,
+            DeliveryError::Unavailable,
+        )
+        .await
+        .unwrap();
+    drop(appended);
+    let event = live.next().await.unwrap();
+    assert_eq!(event.payload, Bytes::from_static(b"m1"));
+    assert_eq!(
+        all(&log, "ada").await,
+        vec![event.id],
+        "one event for a repeated recipient"
+    );
+    assert_eq!(all(&log, "bob").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_append_in_a_failed_write_leaves_no_event_and_notifies_nobody() {
+    let dir = TempDir::new().unwrap();
+    let (log, writer) = shared_log(&dir);
+    let mut live = log.subscribe("ada").await.unwrap();
+    let appender = log.appender();
+    let failed = writer
+        .write(
+            move |txn| {
+                appender.append(txn, &users(&["ada"]), &Bytes::from_static(b"lost"))?;
+                Err::<super::Appended, _>(DeliveryError::Unavailable(
+                    "the caller's write failed".into(),
+                ))
+            },
+            super::Appended::notify,
+            DeliveryError::Unavailable,
+        )
+        .await;
+    assert!(failed.is_err());
+    assert!(all(&log, "ada").await.is_empty());
+    log.publish(&users(&["ada"]), Bytes::from_static(b"next"))
+        .await
+        .unwrap();
+    let event = live.next().await.unwrap();
+    assert_eq!(
+        event.payload,
+        Bytes::from_static(b"next"),
+        "the failed append was never delivered"
+    );
+}
+
+#[tokio::test]
+async fn importing_a_separate_log_keeps_events_ids_and_truncation_and_is_repeatable() {
+    let dir = TempDir::new().unwrap();
+    let (old, clock) = manual_log(&dir);
+    old.publish(&users(&["ada"]), Bytes::from_static(b"expired"))
+        .await
+        .unwrap();
+    let expired = all(&old, "ada").await[0];
+    clock.advance(RETENTION + SECOND);
+    while old.trim_now().await.unwrap().more {}
+    old.publish(&users(&["ada", "bob"]), Bytes::from_static(b"kept"))
+        .await
+        .unwrap();
+    let before = old.replay("ada", EventId::ZERO, 10).await.unwrap();
+    let old_last = all(&old, "ada").await[0];
+    drop(old);
+
+    // The shared log's clock is back at the start, behind every imported id.
+    let (log, _writer) = shared_log(&dir);
+    let log = log
+        .with_clock(Arc::new(ManualClock::new(START_MS)))
+        .with_retention(RETENTION);
+    let path = dir.path().join("events.redb");
+    let imported = log.import(&path).await.unwrap();
+    assert_eq!(
+        imported,
+        super::Imported {
+            events: 2,
+            users: 2
+        }
+    );
+    assert_eq!(log.replay("ada", EventId::ZERO, 10).await.unwrap(), before);
+    assert!(
+        log.replay("ada", EventId::ZERO, 10)
+            .await
+            .unwrap()
+            .truncated
+    );
+    assert!(!log.replay("ada", expired, 10).await.unwrap().truncated);
+    assert_eq!(all(&log, "bob").await.len(), 1);
+
+    log.import(&path).await.unwrap();
+    assert_eq!(
+        all(&log, "ada").await,
+        vec![old_last],
+        "a second import adds nothing"
+    );
+
+    log.publish(&users(&["ada"]), Bytes::from_static(b"new"))
+        .await
+        .unwrap();
+    let ids = all(&log, "ada").await;
+    assert_eq!(ids.len(), 2);
+    assert!(ids[1] > old_last, "{} must follow {old_last}", ids[1]);
+}

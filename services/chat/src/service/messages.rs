@@ -1,12 +1,9 @@
 //! Sending messages (store, publish, mark published) and reading history.
 
-use bytes::Bytes;
 use gochat_proto::chat::v1 as proto;
-use gochat_telemetry::{self as telemetry, propagation};
-use prost::Message as _;
 
 use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};
-use crate::{Conversation, Message};
+use crate::{Conversation, Message, Publication};
 
 /// What a send answers when its events could not be published.
 const PUBLISH_FAILED: ChatError =
@@ -50,7 +47,8 @@ impl ChatServiceImpl {
     }
 
     /// Stores the message (or finds the first one with its `client_msg_id`), publishes it
-    /// unless that already happened, and answers with the stored message.
+    /// unless that already happened (in the store's own write where it can), and answers
+    /// with the stored message.
     async fn send_in(
         &self,
         conversation: &Conversation,
@@ -67,16 +65,17 @@ impl ChatServiceImpl {
             client_msg_id,
             sent_at_ms: id.unix_ms(),
         };
+        let publication = Publication::in_current_span(conversation.member_ids.clone());
         let stored = self
             .store
-            .store_message(&candidate)
+            .store_and_publish(&candidate, &publication)
             .await
             .map_err(store_failed)?;
         if stored.created {
             crate::metrics::MESSAGES_SENT.inc();
         }
         if !stored.published {
-            self.publish(conversation, &stored.message).await?;
+            self.publish(&publication, &stored.message).await?;
         }
         Ok(proto::SendMessageResponse {
             message: Some(convert::message(&stored.message)),
@@ -85,28 +84,16 @@ impl ChatServiceImpl {
     }
 
     /// Publishes `message` to every member's event log (within the publish timeout), then
-    /// records that it was. The event carries the current W3C trace context, so the push
-    /// on each recipient's gateway can be linked to this send. A publish cut off by the timeout is safe to repeat: clients
+    /// records that it was. A publish cut off by the timeout is safe to repeat: clients
     /// dedupe on the message id.
     ///
     /// Failing to record it is only logged: the message is stored and published, so the
     /// send succeeded; a retry would publish it once more, which clients absorb (they
     /// dedupe on the message id).
-    async fn publish(
-        &self,
-        conversation: &Conversation,
-        message: &Message,
-    ) -> Result<(), ChatError> {
-        let event = proto::DeliveryEvent {
-            message: Some(convert::message(message)),
-            trace_context: if telemetry::enabled() {
-                propagation::current_context_map()
-            } else {
-                Default::default()
-            },
-        };
-        let payload = Bytes::from(event.encode_to_vec());
-        let publish = self.events.publish(&conversation.member_ids, payload);
+    async fn publish(&self, publication: &Publication, message: &Message) -> Result<(), ChatError> {
+        let publish = self
+            .events
+            .publish(&publication.recipients, publication.event(message));
         match tokio::time::timeout(self.publish_timeout, publish).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {

@@ -1,7 +1,7 @@
 //! The chat service's behaviour, independent of the tonic plumbing.
 
 mod conversations;
-mod convert;
+pub(crate) mod convert;
 mod error;
 mod grpc;
 pub mod limits;

@@ -7,7 +7,8 @@ pub mod scylla;
 use async_trait::async_trait;
 
 use crate::{
-    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, Publication,
+    StoredMessage,
 };
 
 pub use redb_store::RedbChatStore;
@@ -72,6 +73,19 @@ pub trait ChatStore: Send + Sync + 'static {
     /// message is returned (`created: false`) with its publication state. Insert-if-absent on
     /// that key, atomically with the message itself and the members' last activity.
     async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError>;
+
+    /// Stores `message` as [`Self::store_message`] does and, where this store commits the
+    /// event log's writes too ([`RedbChatStore::open_with_event_log`]), publishes the stored
+    /// message (the new one, or the first one if it is still unpublished) to `publication`'s
+    /// recipients in the same commit and returns it `published`. Other stores only store;
+    /// the caller publishes what comes back unpublished.
+    async fn store_and_publish(
+        &self,
+        message: &Message,
+        _publication: &Publication,
+    ) -> Result<StoredMessage, StoreError> {
+        self.store_message(message).await
+    }
 
     /// Records that the message's delivery events were published. Idempotent.
     async fn mark_published(

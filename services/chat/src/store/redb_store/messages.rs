@@ -10,8 +10,40 @@ use super::{
 };
 use crate::{Message, MessageId, StoreError, StoredMessage};
 
-/// Stores `message` unless its idempotency key is taken; see `ChatStore::store_message`.
-pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMessage, StoreError> {
+/// Stores `message` unless its idempotency key is taken, and publishes the stored message in
+/// the same transaction with `publish` unless that already happened; see
+/// `ChatStore::store_and_publish`. Returns what `publish` gave, when it ran.
+pub(super) fn store_published<P>(
+    txn: &WriteTransaction,
+    message: Message,
+    publish: impl FnOnce(&Message) -> Result<P, StoreError>,
+) -> Result<(StoredMessage, Option<P>), StoreError> {
+    let mut stored = store(txn, message, false)?;
+    if stored.published {
+        return Ok((stored, None));
+    }
+    let published = publish(&stored.message)?;
+    if !stored.created {
+        txn.open_table(UNPUBLISHED)
+            .map_err(unavailable)?
+            .remove((
+                stored.message.conversation_id.as_str(),
+                stored.message.id.raw(),
+            ))
+            .map_err(unavailable)?;
+    }
+    stored.published = true;
+    Ok((stored, Some(published)))
+}
+
+/// Stores `message` unless its idempotency key is taken; see `ChatStore::store_message`. A new
+/// message is marked unpublished when `mark_unpublished` is set (its caller publishes it
+/// later, in another transaction).
+pub(super) fn store(
+    txn: &WriteTransaction,
+    message: Message,
+    mark_unpublished: bool,
+) -> Result<StoredMessage, StoreError> {
     let conversation_id = message.conversation_id.as_str();
     let key = (
         conversation_id,
@@ -65,9 +97,11 @@ pub(super) fn store(txn: &WriteTransaction, message: Message) -> Result<StoredMe
         .insert((conversation_id, raw), encode(&message)?.as_slice())
         .map_err(unavailable)?;
     idempotency.insert(key, raw).map_err(unavailable)?;
-    unpublished
-        .insert((conversation_id, raw), ())
-        .map_err(unavailable)?;
+    if mark_unpublished {
+        unpublished
+            .insert((conversation_id, raw), ())
+            .map_err(unavailable)?;
+    }
 
     let mut members = txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
     for member in &conversation.member_ids {

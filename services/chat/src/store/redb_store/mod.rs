@@ -1,12 +1,14 @@
-//! The embedded [`ChatStore`]: one redb file, every operation one transaction.
+//! The embedded [`ChatStore`]: one redb file, every operation one transaction. Opened with
+//! the embedded event log in the same file, a send's message and its events are one write.
 
 mod conversations;
 mod messages;
 mod tables;
 
-use std::{path::Path, sync::Arc};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+use gochat_delivery::embedded::{Appended, EmbeddedEventLog};
 use gochat_group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
@@ -15,7 +17,8 @@ use self::tables::{
 };
 use super::{ChatStore, StoreError};
 use crate::{
-    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, Publication,
+    StoredMessage,
 };
 
 /// Conversations and messages in a redb file (`<data_dir>/chat.redb` in local mode).
@@ -25,26 +28,38 @@ use crate::{
 pub struct RedbChatStore {
     db: Arc<Database>,
     writer: Arc<GroupCommit>,
+    /// The event log kept in the same file, when opened with it: sends publish in their
+    /// own write.
+    events: Option<EmbeddedEventLog>,
 }
 
 impl RedbChatStore {
     /// Opens (or creates) the store file at `path` and its tables.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = gochat_group_commit::open_database(path).map_err(unavailable)?;
-        let txn = db.begin_write().map_err(unavailable)?;
-        txn.open_table(CONVERSATIONS).map_err(unavailable)?;
-        txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
-        txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
-        txn.open_table(MESSAGES).map_err(unavailable)?;
-        txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
-        txn.open_table(UNPUBLISHED).map_err(unavailable)?;
-        txn.commit().map_err(unavailable)?;
-        let db = Arc::new(db);
+        let db = Arc::new(gochat_group_commit::open_database(path).map_err(unavailable)?);
+        create_tables(&db)?;
         let writer = GroupCommit::new(Arc::clone(&db), "chat-store").map_err(unavailable)?;
         Ok(Self {
             db,
             writer: Arc::new(writer),
+            events: None,
         })
+    }
+
+    /// Opens (or creates) the store file at `path` with the embedded event log's tables in
+    /// it, both committed by one writer: a send stores its message and appends its events
+    /// in one write ([`ChatStore::store_and_publish`]). The log keeps events for
+    /// `retention`. Returns the store and the log, which the gateway reads from.
+    pub fn open_with_event_log(
+        path: &Path,
+        retention: Duration,
+    ) -> Result<(Self, EmbeddedEventLog), StoreError> {
+        let mut store = Self::open(path)?;
+        let events = EmbeddedEventLog::open_in(Arc::clone(&store.db), Arc::clone(&store.writer))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .with_retention(retention);
+        store.events = Some(events.clone());
+        Ok((store, events))
     }
 
     /// Runs `work` in one read transaction, off the async runtime.
@@ -117,8 +132,40 @@ impl ChatStore for RedbChatStore {
 
     async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError> {
         let message = message.clone();
-        self.write(move |txn| messages::store(txn, message.clone()))
+        self.write(move |txn| messages::store(txn, message.clone(), true))
             .await
+    }
+
+    async fn store_and_publish(
+        &self,
+        message: &Message,
+        publication: &Publication,
+    ) -> Result<StoredMessage, StoreError> {
+        let Some(events) = &self.events else {
+            return self.store_message(message).await;
+        };
+        let (message, publication) = (message.clone(), publication.clone());
+        let appender = events.appender();
+        let (stored, _) = self
+            .writer
+            .write(
+                move |txn| {
+                    messages::store_published(txn, message.clone(), |stored| {
+                        appender
+                            .append(txn, &publication.recipients, &publication.event(stored))
+                            .map_err(|e| StoreError::Unavailable(e.to_string()))
+                    })
+                },
+                |(_, appended): &(StoredMessage, Option<Appended>)| {
+                    if let Some(appended) = appended {
+                        appended.notify();
+                    }
+                },
+                StoreError::Unavailable,
+            )
+            .await?;
+        events.trim_if_due().await;
+        Ok(stored)
     }
 
     async fn mark_published(
@@ -167,6 +214,18 @@ impl ChatStore for RedbChatStore {
         })
         .await
     }
+}
+
+/// Creates the store's tables that do not exist yet.
+fn create_tables(db: &Database) -> Result<(), StoreError> {
+    let txn = db.begin_write().map_err(unavailable)?;
+    txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    txn.open_table(DIRECT_PAIRS).map_err(unavailable)?;
+    txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
+    txn.open_table(MESSAGES).map_err(unavailable)?;
+    txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+    txn.open_table(UNPUBLISHED).map_err(unavailable)?;
+    txn.commit().map_err(unavailable)
 }
 
 #[cfg(test)]
