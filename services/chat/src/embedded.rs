@@ -48,7 +48,7 @@ pub async fn open_with_event_log(
         })?;
         tracing::info!(
             events = imported.events,
-            users = imported.users,
+            low_water_marks = imported.marks,
             from = %separate.display(),
             "imported the event log into the chat store's file"
         );

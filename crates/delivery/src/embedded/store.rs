@@ -13,10 +13,10 @@ const EVENTS: TableDefinition<(&str, u64, u64), &[u8]> = TableDefinition::new("e
 /// (ms, user, seq) -> (): every event in time order, so trimming finds expired events
 /// without visiting every user.
 const BY_TIME: TableDefinition<(u64, &str, u64), ()> = TableDefinition::new("events_by_time");
-/// user -> (ms, seq) of the last id handed out; kept when the events are trimmed, so new
-/// ids stay above every old one.
-const LAST_IDS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("last_ids");
-/// user -> (ms, seq) of the largest trimmed id: the low-water mark behind `truncated`.
+/// user -> (ms, seq) of the largest trimmed id: the low-water mark behind `truncated`. With
+/// the user's last retained event it also says where the next id must start: the largest id
+/// ever handed out is the one or the other, so no table of last ids is written per event.
+/// (Earlier versions wrote one, `last_ids`; it is no longer read.)
 const TRIMMED: TableDefinition<&str, (u64, u64)> = TableDefinition::new("trimmed_through");
 
 /// What one trim pass did.
@@ -33,8 +33,8 @@ pub struct Trimmed {
 pub struct Imported {
     /// Events copied.
     pub events: usize,
-    /// Users whose last id was copied.
-    pub users: usize,
+    /// Users whose low-water mark was copied.
+    pub marks: usize,
 }
 
 pub(crate) fn unavailable(e: impl Into<redb::Error>) -> DeliveryError {
@@ -50,7 +50,6 @@ pub(crate) fn create_tables(db: &Database) -> Result<(), DeliveryError> {
     let txn = db.begin_write().map_err(unavailable)?;
     txn.open_table(EVENTS).map_err(unavailable)?;
     txn.open_table(BY_TIME).map_err(unavailable)?;
-    txn.open_table(LAST_IDS).map_err(unavailable)?;
     txn.open_table(TRIMMED).map_err(unavailable)?;
     txn.commit().map_err(unavailable)
 }
@@ -67,22 +66,30 @@ pub(crate) fn append(
     {
         let mut events = txn.open_table(EVENTS).map_err(unavailable)?;
         let mut by_time = txn.open_table(BY_TIME).map_err(unavailable)?;
-        let mut last_ids = txn.open_table(LAST_IDS).map_err(unavailable)?;
+        let trimmed = txn.open_table(TRIMMED).map_err(unavailable)?;
         for user in users {
             let user = user.as_str();
-            let last = last_ids
+            let last_event = events
+                .range((user, 0, 0)..=(user, u64::MAX, u64::MAX))
+                .map_err(unavailable)?
+                .next_back()
+                .transpose()
+                .map_err(unavailable)?
+                .map(|(key, _)| {
+                    let (_, ms, seq) = key.value();
+                    EventId::new(ms, seq)
+                });
+            let last_trimmed = trimmed
                 .get(user)
                 .map_err(unavailable)?
                 .map(|v| id(v.value()));
-            let next = last.unwrap_or(EventId::ZERO).next_after(now_ms);
+            let last = last_event.max(last_trimmed).unwrap_or(EventId::ZERO);
+            let next = last.next_after(now_ms);
             events
                 .insert((user, next.ms, next.seq), payload)
                 .map_err(unavailable)?;
             by_time
                 .insert((next.ms, user, next.seq), ())
-                .map_err(unavailable)?;
-            last_ids
-                .insert(user, (next.ms, next.seq))
                 .map_err(unavailable)?;
             ids.push(next);
         }
@@ -165,8 +172,8 @@ pub(crate) fn trim(db: &Database, cutoff_ms: u64, batch: usize) -> Result<Trimme
     Ok(trimmed)
 }
 
-/// Copies the log kept in the file at `path` into `db` in one write transaction; marks keep
-/// the larger of the two values.
+/// Copies the log kept in the file at `path` into `db` in one write transaction; low-water
+/// marks keep the larger of the two values.
 pub(crate) fn import(db: &Database, path: &std::path::Path) -> Result<Imported, DeliveryError> {
     let source = Database::open(path).map_err(unavailable)?;
     let read = source.begin_read().map_err(unavailable)?;
@@ -189,22 +196,20 @@ pub(crate) fn import(db: &Database, path: &std::path::Path) -> Result<Imported, 
             by_time.insert((ms, user, seq), ()).map_err(unavailable)?;
             imported.events += 1;
         }
-        for (table, per_user) in [(LAST_IDS, true), (TRIMMED, false)] {
-            let mut marks = txn.open_table(table).map_err(unavailable)?;
-            for entry in read
-                .open_table(table)
-                .map_err(unavailable)?
-                .iter()
-                .map_err(unavailable)?
-            {
-                let (user, mark) = entry.map_err(unavailable)?;
-                let (user, mark) = (user.value(), mark.value());
-                let current = marks.get(user).map_err(unavailable)?.map(|v| v.value());
-                if current.is_none_or(|current| current < mark) {
-                    marks.insert(user, mark).map_err(unavailable)?;
-                }
-                imported.users += usize::from(per_user);
+        let mut marks = txn.open_table(TRIMMED).map_err(unavailable)?;
+        for entry in read
+            .open_table(TRIMMED)
+            .map_err(unavailable)?
+            .iter()
+            .map_err(unavailable)?
+        {
+            let (user, mark) = entry.map_err(unavailable)?;
+            let (user, mark) = (user.value(), mark.value());
+            let current = marks.get(user).map_err(unavailable)?.map(|v| v.value());
+            if current.is_none_or(|current| current < mark) {
+                marks.insert(user, mark).map_err(unavailable)?;
             }
+            imported.marks += 1;
         }
     }
     txn.commit().map_err(unavailable)?;
@@ -214,6 +219,6 @@ pub(crate) fn import(db: &Database, path: &std::path::Path) -> Result<Imported, 
 /// Opens a read transaction and a table: the database answers.
 pub(crate) fn ping(db: &Database) -> Result<(), DeliveryError> {
     let txn = db.begin_read().map_err(unavailable)?;
-    txn.open_table(LAST_IDS).map_err(unavailable)?;
+    txn.open_table(EVENTS).map_err(unavailable)?;
     Ok(())
 }

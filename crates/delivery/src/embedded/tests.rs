@@ -501,7 +501,7 @@ async fn importing_a_separate_log_keeps_events_ids_and_truncation_and_is_repeata
         imported,
         super::Imported {
             events: 2,
-            users: 2
+            marks: 1
         }
     );
     assert_eq!(log.replay("ada", EventId::ZERO, 10).await.unwrap(), before);
@@ -527,4 +527,26 @@ async fn importing_a_separate_log_keeps_events_ids_and_truncation_and_is_repeata
     let ids = all(&log, "ada").await;
     assert_eq!(ids.len(), 2);
     assert!(ids[1] > old_last, "{} must follow {old_last}", ids[1]);
+}
+
+#[tokio::test]
+async fn ids_stay_above_trimmed_ones_when_every_event_is_gone_and_the_clock_is_back() {
+    let dir = TempDir::new().unwrap();
+    let trimmed = {
+        let (log, clock) = manual_log(&dir);
+        log.publish(&users(&["ada"]), Bytes::from_static(b"old"))
+            .await
+            .unwrap();
+        let ids = all(&log, "ada").await;
+        clock.advance(RETENTION + SECOND);
+        while log.trim_now().await.unwrap().more {}
+        assert!(all(&log, "ada").await.is_empty());
+        ids[0]
+    };
+    let (log, _clock) = manual_log(&dir);
+    log.publish(&users(&["ada"]), Bytes::from_static(b"new"))
+        .await
+        .unwrap();
+    let next = all(&log, "ada").await[0];
+    assert!(next > trimmed, "{next} must follow the trimmed {trimmed}");
 }

@@ -103,10 +103,12 @@ pub(super) fn direct(
     load(&conversations, &id)
 }
 
-/// One row of a user's list: (last activity ms, newest message id, conversation id).
-pub(super) type Membership = (i64, Option<u64>, String);
+/// One row of a user's list: (when the conversation was created, ms; conversation id).
+pub(super) type Membership = (i64, String);
 
-/// The user's memberships, in key order.
+/// The user's memberships, in key order. (The value's second field, the newest message id,
+/// was kept up to date by earlier versions on every send; it is no longer read: the messages
+/// table says which message is newest.)
 pub(super) fn memberships(
     table: &impl ReadableTable<(&'static str, &'static str), (i64, Option<u64>)>,
     user_id: &str,
@@ -118,15 +120,23 @@ pub(super) fn memberships(
         if user != user_id {
             break;
         }
-        let (activity_ms, newest) = value.value();
-        rows.push((activity_ms, newest, conversation.to_owned()));
+        rows.push((value.value().0, conversation.to_owned()));
     }
     Ok(rows)
 }
 
-/// How recent a membership row is: last activity, then newest message id, then id.
-fn activity(row: &Membership) -> (i64, u64, &str) {
-    (row.0, row.1.unwrap_or(0), row.2.as_str())
+/// The newest message of the conversation, if any.
+fn newest_message(
+    messages: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    conversation_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let newest = messages
+        .range((conversation_id, 0)..=(conversation_id, u64::MAX))
+        .map_err(unavailable)?
+        .next_back()
+        .transpose()
+        .map_err(unavailable)?;
+    newest.map(|(_, bytes)| decode(bytes.value())).transpose()
 }
 
 /// The user's conversations with their newest messages, most recently active first.
@@ -134,26 +144,34 @@ pub(super) fn list(
     txn: &ReadTransaction,
     user_id: &str,
 ) -> Result<Vec<ConversationSummary>, StoreError> {
-    let mut rows = memberships(&txn.open_table(MEMBERSHIPS).map_err(unavailable)?, user_id)?;
-    rows.sort_by(|a, b| activity(b).cmp(&activity(a)));
+    let rows = memberships(&txn.open_table(MEMBERSHIPS).map_err(unavailable)?, user_id)?;
     let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
     let messages = txn.open_table(MESSAGES).map_err(unavailable)?;
-    rows.into_iter()
-        .map(|(_, newest, id)| {
+    let mut summaries = rows
+        .into_iter()
+        .map(|(_, id)| {
             let conversation = load(&conversations, &id)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("membership points at missing conversation {id}"))
             })?;
-            let last_message = match newest {
-                Some(raw) => match messages.get((id.as_str(), raw)).map_err(unavailable)? {
-                    Some(bytes) => Some(decode::<Message>(bytes.value())?),
-                    None => None,
-                },
-                None => None,
-            };
             Ok(ConversationSummary {
+                last_message: newest_message(&messages, &id)?,
                 conversation,
-                last_message,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    summaries.sort_by(|a, b| activity(b).cmp(&activity(a)));
+    Ok(summaries)
+}
+
+/// How recent a conversation is: its newest message's time (its creation time when it has
+/// none), then that message's id, then the conversation id.
+fn activity(summary: &ConversationSummary) -> (i64, u64, &str) {
+    match &summary.last_message {
+        Some(m) => (m.sent_at_ms, m.id.raw(), summary.conversation.id.as_str()),
+        None => (
+            summary.conversation.created_at_ms,
+            0,
+            summary.conversation.id.as_str(),
+        ),
+    }
 }

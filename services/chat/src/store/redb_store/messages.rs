@@ -3,7 +3,7 @@
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::{
-    conversations::{load, memberships},
+    conversations::memberships,
     tables::{
         CONVERSATIONS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNPUBLISHED, decode, encode, unavailable,
     },
@@ -80,8 +80,13 @@ pub(super) fn store(
     }
 
     let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
-    let conversation = load(&conversations, conversation_id)?
-        .ok_or_else(|| StoreError::ConversationNotFound(conversation_id.to_owned()))?;
+    if conversations
+        .get(conversation_id)
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(StoreError::ConversationNotFound(conversation_id.to_owned()));
+    }
     let raw = message.id.raw();
     if messages
         .get((conversation_id, raw))
@@ -103,20 +108,6 @@ pub(super) fn store(
             .map_err(unavailable)?;
     }
 
-    let mut members = txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
-    for member in &conversation.member_ids {
-        let row = (member.as_str(), conversation_id);
-        let current = members.get(row).map_err(unavailable)?.map(|v| v.value());
-        let newer = match current {
-            Some((_, Some(newest))) => raw > newest,
-            _ => true,
-        };
-        if newer {
-            members
-                .insert(row, (message.sent_at_ms, Some(raw)))
-                .map_err(unavailable)?;
-        }
-    }
     Ok(StoredMessage {
         message,
         created: true,
@@ -163,10 +154,7 @@ pub(super) fn since(
     let table = txn.open_table(MESSAGES).map_err(unavailable)?;
     let first = MessageId::first_at(since_ms).raw();
     let mut found: Vec<Message> = Vec::new();
-    for (activity_ms, newest, conversation_id) in rows {
-        if newest.is_none() || activity_ms < since_ms {
-            continue;
-        }
+    for (_, conversation_id) in rows {
         let range = table
             .range((conversation_id.as_str(), first)..=(conversation_id.as_str(), u64::MAX))
             .map_err(unavailable)?;

@@ -144,6 +144,9 @@ impl ChatStore for RedbChatStore {
         let Some(events) = &self.events else {
             return self.store_message(message).await;
         };
+        // The event is encoded here rather than on the writer thread, which every send
+        // shares; a retry whose first message differs encodes that one there.
+        let event = publication.event(message);
         let (message, publication) = (message.clone(), publication.clone());
         let appender = events.appender();
         let (stored, _) = self
@@ -151,8 +154,13 @@ impl ChatStore for RedbChatStore {
             .write(
                 move |txn| {
                     messages::store_published(txn, message.clone(), |stored| {
+                        let event = if stored.id == message.id {
+                            event.clone()
+                        } else {
+                            publication.event(stored)
+                        };
                         appender
-                            .append(txn, &publication.recipients, &publication.event(stored))
+                            .append(txn, &publication.recipients, &event)
                             .map_err(|e| StoreError::Unavailable(e.to_string()))
                     })
                 },
