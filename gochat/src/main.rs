@@ -7,6 +7,11 @@ use gochat::{cli::Cli, runner};
 use gochat_runtime::{Shutdown, shutdown::trigger_on_signal};
 use gochat_telemetry::{self as telemetry, TelemetryConfig};
 
+/// mimalloc instead of the system allocator: the embedded stores' writer thread allocates
+/// and frees a page buffer per page it copies, and the Tokio workers a few buffers per frame.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
