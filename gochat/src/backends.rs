@@ -192,11 +192,19 @@ impl Connections {
         data_dir: &Path,
     ) -> anyhow::Result<Arc<dyn gochat_chat::ChatStore>> {
         match &self.cql {
-            Some(session) => Ok(Arc::new(
-                gochat_chat::ScyllaChatStore::new(session.clone(), &self.args.cql_keyspace)
-                    .await
-                    .context("preparing chat statements")?,
-            )),
+            Some(session) => {
+                let store =
+                    gochat_chat::ScyllaChatStore::new(session.clone(), &self.args.cql_keyspace)
+                        .await
+                        .context("preparing chat statements")?;
+                Ok(Arc::new(match &self.redis {
+                    Some(conn) => store.with_claims(gochat_chat::scylla::SendClaims::new(
+                        conn.clone(),
+                        &self.args.redis_prefix,
+                    )),
+                    None => store,
+                }))
+            }
             None => Ok(gochat_chat::embedded::open_store(data_dir)?),
         }
     }

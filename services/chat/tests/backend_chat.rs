@@ -5,6 +5,8 @@
 
 #[path = "backend_chat/buckets.rs"]
 mod buckets;
+#[path = "backend_chat/claims.rs"]
+mod claims;
 #[path = "backend_chat/outage.rs"]
 mod outage;
 #[path = "backend_chat/proxy.rs"]

@@ -2,7 +2,13 @@
 
 use gochat_cql::scylla::{serialize::row::SerializeRow, statement::prepared::PreparedStatement};
 
-use super::{ScyllaChatStore, keys, lwt::Outcome, rows, run_all, unavailable};
+use super::{
+    ScyllaChatStore,
+    claims::{Claim, SendClaims},
+    keys,
+    lwt::Outcome,
+    rows, run_all, unavailable,
+};
 use crate::{Conversation, Message, MessageId, StoreError, StoredMessage};
 
 impl ScyllaChatStore {
@@ -18,40 +24,35 @@ impl ScyllaChatStore {
         Outcome::read(result)
     }
 
-    /// Stores a message; see `ChatStore::store_message`. The idempotency record is claimed
-    /// first; the claimer then commits the message. A caller that finds the record claimed
-    /// gets the first message, and commits it itself when its row is missing (its writer
-    /// stopped after the claim, or is still writing: the writes are the same either way).
+    /// Stores a message; see `ChatStore::store_message`. The idempotency key is claimed
+    /// first (in Redis when the store has [`SendClaims`], else by a lightweight transaction
+    /// on the idempotency row); the claimer then commits the message. A caller that finds
+    /// the key claimed gets the first message, and commits it itself when its row is missing
+    /// (its writer stopped after the claim, or is still writing: the writes are the same
+    /// either way).
     pub(super) async fn store(&self, message: &Message) -> Result<StoredMessage, StoreError> {
         let conversation_id = message.conversation_id.as_str();
         let conversation = self
             .load_conversation(conversation_id)
             .await?
             .ok_or_else(|| StoreError::ConversationNotFound(conversation_id.to_owned()))?;
-        let values = (
-            conversation_id,
-            message.sender_id.as_str(),
-            message.client_msg_id.as_str(),
-            keys::stored_id(message.id)?,
-            message.body.as_str(),
-        );
-        let claim = self
-            .conditional(&self.statements.insert_idempotency, values)
-            .await?;
-        if claim.applied() {
+        let first = match &self.claims {
+            Some(claims) => self.claim_in_redis(claims, message).await?,
+            None => self.claim_in_transaction(message).await?,
+        };
+        let Some((first_id, first_body)) = first else {
             self.commit(&conversation, message).await?;
             return Ok(StoredMessage {
                 message: message.clone(),
                 created: true,
                 published: false,
             });
-        }
-        let first_id = keys::read_id(claim.bigint("message_id")?)?;
+        };
         let first = Message {
             id: first_id,
             conversation_id: conversation_id.to_owned(),
             sender_id: message.sender_id.clone(),
-            body: claim.text("body")?,
+            body: first_body,
             client_msg_id: message.client_msg_id.clone(),
             sent_at_ms: first_id.unix_ms(),
         };
@@ -71,6 +72,63 @@ impl ScyllaChatStore {
             created: false,
             published,
         })
+    }
+
+    /// Claims the message's key with a lightweight transaction on its idempotency row:
+    /// `None` when this send claimed it, else the first message's id and body.
+    async fn claim_in_transaction(
+        &self,
+        message: &Message,
+    ) -> Result<Option<(MessageId, String)>, StoreError> {
+        let claim = self
+            .conditional(
+                &self.statements.insert_idempotency,
+                idempotency_row(message)?,
+            )
+            .await?;
+        if claim.applied() {
+            return Ok(None);
+        }
+        let first_id = keys::read_id(claim.bigint("message_id")?)?;
+        Ok(Some((first_id, claim.text("body")?)))
+    }
+
+    /// Claims the message's key in Redis, then lets the idempotency row decide (a key whose
+    /// claim expired or was lost has one) and writes it when it is missing: `None` when this
+    /// send is the first, else the first message's id and body. A send that finds the key
+    /// claimed but its row not yet written writes the row under the claimer's id.
+    async fn claim_in_redis(
+        &self,
+        claims: &SendClaims,
+        message: &Message,
+    ) -> Result<Option<(MessageId, String)>, StoreError> {
+        let key = (
+            message.conversation_id.as_str(),
+            message.sender_id.as_str(),
+            message.client_msg_id.as_str(),
+        );
+        let claim = claims.claim(key.0, key.1, key.2, message.id).await?;
+        let found: Vec<(i64, String)> =
+            rows::select(&self.session, &self.statements.select_idempotency, key).await?;
+        if let Some((raw, body)) = found.into_iter().next() {
+            return Ok(Some((keys::read_id(raw)?, body)));
+        }
+        let first = match claim {
+            Claim::Claimed => None,
+            Claim::Taken(first_id) => Some((first_id, message.body.clone())),
+        };
+        let row = Message {
+            id: first.as_ref().map_or(message.id, |(id, _)| *id),
+            ..message.clone()
+        };
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.write_idempotency,
+            idempotency_row(&row)?,
+        )
+        .await
+        .map_err(unavailable)?;
+        Ok(first)
     }
 
     /// Writes a claimed message: its bucket and every member's activity first, then the
@@ -155,4 +213,15 @@ impl ScyllaChatStore {
             rows::select(&self.session, &self.statements.select_published, values).await?;
         Ok(!found.is_empty())
     }
+}
+
+/// The idempotency row's values for `message`, in statement order.
+fn idempotency_row(message: &Message) -> Result<(&str, &str, &str, i64, &str), StoreError> {
+    Ok((
+        message.conversation_id.as_str(),
+        message.sender_id.as_str(),
+        message.client_msg_id.as_str(),
+        keys::stored_id(message.id)?,
+        message.body.as_str(),
+    ))
 }

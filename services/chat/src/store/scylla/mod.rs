@@ -1,12 +1,15 @@
 //! The production [`ChatStore`]: ScyllaDB (any CQL database; tests run Apache Cassandra).
 //!
 //! Tables are in [`SCHEMA`]. Writes that must be insert-if-absent (a direct conversation per
-//! pair, a conversation id, a message per idempotency key) are lightweight transactions
-//! claimed first; everything derived from a claim is an idempotent upsert, so whoever sees a
+//! pair, a conversation id, a message per idempotency key) are claimed first: by lightweight
+//! transactions, except that a store given [`SendClaims`] claims a message's idempotency key
+//! in Redis (no Paxos round on the send path; the idempotency row still decides once the
+//! claim is gone). Everything derived from a claim is an idempotent upsert, so whoever sees a
 //! claim whose writes are missing (its writer died half-way, or is still writing) finishes
 //! them, identically. A message's row is written last and is its commit point: history and
 //! catch-up read only message rows, and everything they rely on was written before.
 
+mod claims;
 mod conversations;
 mod history;
 mod keys;
@@ -32,6 +35,7 @@ use crate::{
     Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
 };
 
+pub use self::claims::{DEFAULT_CLAIM_TTL, SendClaims};
 pub use self::keys::{BUCKET_MS, bucket_at, bucket_of, direct_pair};
 pub use self::schema::{SCHEMA, migrate};
 
@@ -52,6 +56,8 @@ pub struct ScyllaChatStore {
     /// (conversation, bucket) index rows this process has written: rows that are never
     /// removed, so a send into a bucket already indexed skips the write.
     indexed_buckets: Arc<RecentMap<(String, i32), ()>>,
+    /// Where sends claim their idempotency keys instead of a lightweight transaction.
+    claims: Option<SendClaims>,
 }
 
 impl ScyllaChatStore {
@@ -68,7 +74,16 @@ impl ScyllaChatStore {
                 conversation_cache::GENERATION_CAPACITY,
             )),
             indexed_buckets: Arc::new(RecentMap::new(INDEXED_BUCKETS_PER_GENERATION)),
+            claims: None,
         })
+    }
+
+    /// Claims sends' idempotency keys in Redis (`claims`) instead of a lightweight
+    /// transaction: a send then makes no Paxos round. See [`SendClaims`] for what that
+    /// keeps and the one failure it does not cover.
+    pub fn with_claims(mut self, claims: SendClaims) -> Self {
+        self.claims = Some(claims);
+        self
     }
 }
 

@@ -29,6 +29,8 @@ pub(super) struct Statements {
     pub(super) touch_membership: PreparedStatement,
     pub(super) select_memberships: PreparedStatement,
     pub(super) insert_idempotency: PreparedStatement,
+    pub(super) write_idempotency: PreparedStatement,
+    pub(super) select_idempotency: PreparedStatement,
     pub(super) insert_bucket: PreparedStatement,
     pub(super) select_buckets_down: PreparedStatement,
     pub(super) select_buckets_up: PreparedStatement,
@@ -66,6 +68,10 @@ const SELECT_MEMBERSHIPS: &str = "SELECT conversation_id, last_activity_ms, last
 const INSERT_IDEMPOTENCY: &str = "INSERT INTO {ks}.message_idempotency \
     (conversation_id, sender_id, client_msg_id, message_id, body) VALUES (?, ?, ?, ?, ?) \
     IF NOT EXISTS";
+const WRITE_IDEMPOTENCY: &str = "INSERT INTO {ks}.message_idempotency \
+    (conversation_id, sender_id, client_msg_id, message_id, body) VALUES (?, ?, ?, ?, ?)";
+const SELECT_IDEMPOTENCY: &str = "SELECT message_id, body FROM {ks}.message_idempotency \
+    WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?";
 const INSERT_BUCKET: &str =
     "INSERT INTO {ks}.conversation_buckets (conversation_id, bucket) VALUES (?, ?)";
 const SELECT_BUCKETS_DOWN: &str =
@@ -113,6 +119,8 @@ impl Statements {
             touch_membership: p(Idempotent, TOUCH_MEMBERSHIP).await?,
             select_memberships: p(Idempotent, SELECT_MEMBERSHIPS).await?,
             insert_idempotency: p(Conditional, INSERT_IDEMPOTENCY).await?,
+            write_idempotency: p(Idempotent, WRITE_IDEMPOTENCY).await?,
+            select_idempotency: p(Idempotent, SELECT_IDEMPOTENCY).await?,
             insert_bucket: p(Idempotent, INSERT_BUCKET).await?,
             select_buckets_down: p(Idempotent, SELECT_BUCKETS_DOWN).await?,
             select_buckets_up: p(Idempotent, SELECT_BUCKETS_UP).await?,
