@@ -280,6 +280,13 @@ pub struct TuningArgs {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_sends_in_flight: u64,
 
+    /// Gateway: the mean time a send may spend waiting on chat that the send budget steers
+    /// towards, in milliseconds: slower, and fewer sends are let in at once (at least 16, at
+    /// most --max-sends-in-flight).
+    #[arg(long, env = "GOCHAT_SEND_LATENCY_TARGET_MS", default_value_t = 40,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub send_latency_target_ms: u64,
+
     /// Gateway: take the client address from the first X-Forwarded-For entry (only behind
     /// a proxy you trust).
     #[arg(long, env = "GOCHAT_TRUST_FORWARDED_FOR")]

@@ -10,6 +10,8 @@ use gochat_proto::{
 use gochat_runtime::grpc;
 use tokio::net::TcpListener;
 
+use std::time::Duration;
+
 use super::{Component, Wiring};
 
 /// Binds the public port and serves API v1 (and the ops endpoints with the readiness of every
@@ -32,6 +34,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
         send_rate_per_second: plan.tuning.send_rate_per_second,
         trust_forwarded_for: plan.tuning.trust_forwarded_for,
         max_sends_in_flight: usize::try_from(plan.tuning.max_sends_in_flight)?,
+        send_latency_target: Duration::from_millis(plan.tuning.send_latency_target_ms),
         ..Default::default()
     };
     if plan.announce {

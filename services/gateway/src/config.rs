@@ -35,8 +35,11 @@ pub struct Config {
     /// Minimum time between two verification-key fetches caused by an unknown key id.
     pub key_refresh_interval: Duration,
     /// Sends (REST and WebSocket together) that may wait on chat at once; a send over it is
-    /// refused at once with 503 `unavailable` and a retry hint.
+    /// refused at once with 503 `unavailable` and a retry hint. The limit in force follows
+    /// `send_latency_target` below this maximum.
     pub max_sends_in_flight: usize,
+    /// The mean time in flight the send budget steers towards (see `send_budget`).
+    pub send_latency_target: Duration,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             replay_page_size: 500,
             key_refresh_interval: Duration::from_secs(10),
             max_sends_in_flight: 256,
+            send_latency_target: Duration::from_millis(40),
         }
     }
 }
@@ -72,6 +76,7 @@ impl Config {
         self.ws_ping_interval = self.ws_ping_interval.max(Duration::from_millis(100));
         self.replay_page_size = self.replay_page_size.clamp(1, 10_000);
         self.max_sends_in_flight = self.max_sends_in_flight.max(1);
+        self.send_latency_target = self.send_latency_target.max(Duration::from_millis(1));
         self
     }
 }

@@ -62,6 +62,14 @@ pub(crate) static SENDS_REFUSED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+/// The send budget's current limit of sends in flight (it follows the backend's latency).
+pub(crate) static SEND_BUDGET_LIMIT: LazyLock<IntGauge> = LazyLock::new(|| {
+    metrics::int_gauge(
+        "gochat_send_budget_limit",
+        "Sends the gateway currently lets wait on chat at once (adjusted towards the send latency target).",
+    )
+});
+
 /// Registers the socket, delivery, lag and refusal metrics (every label at zero), so they are
 /// scraped before the first socket opens.
 pub(crate) fn register() {
@@ -71,6 +79,7 @@ pub(crate) fn register() {
         DELIVERED.with_label_values(&[source]);
     }
     SENDS_REFUSED.with_label_values(&["overload"]);
+    LazyLock::force(&SEND_BUDGET_LIMIT);
 }
 
 /// Counts one open socket until dropped.

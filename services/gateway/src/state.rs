@@ -60,7 +60,7 @@ impl AppState {
     pub fn new(config: Config, backends: Backends, peers: Peers, shutdown: Shutdown) -> Self {
         let config = config.normalized();
         let keys = Arc::new(Keys::new(peers.auth.clone(), config.key_refresh_interval));
-        let sends = SendBudget::new(config.max_sends_in_flight);
+        let sends = SendBudget::new(config.max_sends_in_flight, config.send_latency_target);
         Self {
             inner: Arc::new(Inner {
                 sends,
