@@ -283,7 +283,7 @@ pub struct TuningArgs {
     /// Gateway: the mean time a send may spend waiting on chat that the send budget steers
     /// towards, in milliseconds: slower, and fewer sends are let in at once (at least 16, at
     /// most --max-sends-in-flight).
-    #[arg(long, env = "GOCHAT_SEND_LATENCY_TARGET_MS", default_value_t = 40,
+    #[arg(long, env = "GOCHAT_SEND_LATENCY_TARGET_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub send_latency_target_ms: u64,
 

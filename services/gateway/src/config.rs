@@ -56,7 +56,7 @@ impl Default for Config {
             replay_page_size: 500,
             key_refresh_interval: Duration::from_secs(10),
             max_sends_in_flight: 256,
-            send_latency_target: Duration::from_millis(40),
+            send_latency_target: Duration::from_millis(100),
         }
     }
 }
