@@ -110,10 +110,10 @@ impl EmbeddedEventLog {
         })
     }
 
-    /// Copies every event, id mark and low-water mark of the log file at `path` (a log kept
-    /// in a file of its own by an earlier version) into this log, keeping the larger mark
-    /// where both have one, so ids keep increasing and truncation stays detectable.
-    /// Copying the same file again changes nothing.
+    /// Copies every event and low-water mark of the log file at `path` (a log kept in a file
+    /// of its own by an earlier version) into this log, keeping the larger mark where both
+    /// have one, so ids keep increasing and truncation stays detectable. Copying the same
+    /// file again changes nothing.
     pub async fn import(&self, path: &Path) -> Result<Imported, DeliveryError> {
         let (db, path) = (Arc::clone(&self.db), path.to_owned());
         blocking(move || store::import(&db, &path)).await

@@ -71,7 +71,8 @@ pub trait ChatStore: Send + Sync + 'static {
     /// Stores `message` unpublished unless its sender already stored a message with the
     /// same `client_msg_id` in the same conversation; then nothing is written and the first
     /// message is returned (`created: false`) with its publication state. Insert-if-absent on
-    /// that key, atomically with the message itself and the members' last activity.
+    /// that key, atomically with the message itself (and the members' last activity, in a
+    /// store that keeps it apart from the messages).
     async fn store_message(&self, message: &Message) -> Result<StoredMessage, StoreError>;
 
     /// Stores `message` as [`Self::store_message`] does and, where this store commits the

@@ -11,8 +11,9 @@ pub(super) const CONVERSATIONS: TableDefinition<&str, &[u8]> =
 /// (smaller user id, larger user id) -> the pair's direct conversation id.
 pub(super) const DIRECT_PAIRS: TableDefinition<(&str, &str), &str> =
     TableDefinition::new("direct_pairs");
-/// (user id, conversation id) -> (last activity ms, newest message id if any): each user's
-/// conversation list, ordered by last activity when read.
+/// (user id, conversation id) -> (creation ms, newest message id): each user's conversation
+/// list. Earlier versions updated both values on every send; now they are written once, at
+/// creation, and lists read each conversation's newest message from [`MESSAGES`].
 pub(super) const MEMBERSHIPS: TableDefinition<(&str, &str), (i64, Option<u64>)> =
     TableDefinition::new("memberships");
 /// (conversation id, message id) -> JSON [`crate::Message`].
