@@ -65,6 +65,9 @@ pub async fn serve(
     shutdown: gochat_runtime::Shutdown,
 ) -> Result<(), Error> {
     LazyLock::force(&metrics::MESSAGES_SENT);
+    for outcome in ["claimed", "taken", "decided_by_row"] {
+        metrics::SEND_CLAIMS.with_label_values(&[outcome]);
+    }
     let service = ChatServiceServer::new(ChatServiceImpl::new(&config, backends)?);
     gochat_runtime::grpc::serve(
         listener,

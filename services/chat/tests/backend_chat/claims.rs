@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use gochat_chat::{
     ChatStore, MessageIdGenerator, ScyllaChatStore, conformance,
     conformance::{fresh_user, group, message_at},
-    scylla::SendClaims,
+    scylla::{SendClaims, claim_key},
 };
 use gochat_tests::servers::{ThrowawayRedis, redis_url, unique_name};
 
@@ -26,8 +26,18 @@ async fn connection(url: &str) -> redis::aio::ConnectionManager {
 /// The store over the shared keyspace, claiming in the Redis at `url` under a fresh prefix.
 async fn claiming_store(url: &str, ttl: Duration) -> ScyllaChatStore {
     let (_, store) = store().await;
-    let prefix = format!("{}:", unique_name("claims"));
+    let prefix = unique_name("claims");
     store.with_claims(SendClaims::new(connection(url).await, &prefix).with_ttl(ttl))
+}
+
+/// `gochat_chat_send_claims_total{outcome="decided_by_row"}` as this process exports it.
+fn claims_decided_by_row() -> u64 {
+    let text = gochat_telemetry::metrics::render().expect("metrics render");
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(r#"gochat_chat_send_claims_total{outcome="decided_by_row"} "#)
+        })
+        .map_or(0, |value| value.trim().parse().expect("a counter value"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -49,6 +59,7 @@ async fn a_retry_after_redis_lost_every_claim_gets_the_first_message() {
     assert!(store.store_message(&first).await.unwrap().created);
 
     // A restart without persistence: the claim is gone, the idempotency row decides.
+    let decided_before = claims_decided_by_row();
     redis.kill();
     redis.restart().await;
     let retry = |at: i64| message_at(&ids, &conversation, &a, "lost-claim", at);
@@ -69,6 +80,10 @@ async fn a_retry_after_redis_lost_every_claim_gets_the_first_message() {
         assert!(!answer.created);
         assert_eq!(answer.message, first);
     }
+    assert!(
+        claims_decided_by_row() > decided_before,
+        "the retry is counted as decided by the idempotency row"
+    );
     let history = store
         .messages_before(&conversation.id, None, 10)
         .await
@@ -104,7 +119,7 @@ async fn an_expired_claim_leaves_the_decision_to_the_idempotency_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_claim_whose_sender_died_is_finished_under_the_claimed_id() {
     let url = redis_url();
-    let prefix = format!("{}:", unique_name("claims"));
+    let prefix = unique_name("claims");
     let (_, store) = store().await;
     let store = store.with_claims(SendClaims::new(connection(&url).await, &prefix));
     let (a, b) = (fresh_user(), fresh_user());
@@ -114,7 +129,7 @@ async fn a_claim_whose_sender_died_is_finished_under_the_claimed_id() {
 
     // The first attempt claimed its key in Redis, then died before writing anything.
     let claimed = message_at(&ids, &conversation, &a, "died", T0 + 10);
-    let key = format!("{prefix}claim:{}:{a}:died", conversation.id);
+    let key = claim_key(&prefix, &conversation.id, &a, "died");
     let mut conn = connection(&url).await;
     let _: () = redis::cmd("SET")
         .arg(&key)

@@ -39,8 +39,8 @@ pub(super) enum Claim {
 }
 
 impl SendClaims {
-    /// Claims under `prefix` (the deployment's Redis key prefix) on `conn`, kept for
-    /// [`DEFAULT_CLAIM_TTL`].
+    /// Claims under `prefix` (the deployment's Redis key prefix, as `--redis-prefix`) on
+    /// `conn`, kept for [`DEFAULT_CLAIM_TTL`]; keys as [`claim_key`] makes them.
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
         Self {
             conn: TracedRedis::new(conn),
@@ -63,11 +63,7 @@ impl SendClaims {
         client_msg_id: &str,
         id: MessageId,
     ) -> Result<Claim, StoreError> {
-        // Conversation and sender ids never contain ':', so the key is unambiguous.
-        let key = format!(
-            "{}claim:{conversation_id}:{sender_id}:{client_msg_id}",
-            self.prefix
-        );
+        let key = claim_key(&self.prefix, conversation_id, sender_id, client_msg_id);
         let previous: Option<String> = redis::cmd("SET")
             .arg(&key)
             .arg(id.to_string())
@@ -78,11 +74,31 @@ impl SendClaims {
             .query_async(&mut self.conn.clone())
             .await
             .map_err(|e| StoreError::Unavailable(format!("claiming a send: {e}")))?;
-        match previous {
-            None => Ok(Claim::Claimed),
+        let claim = match previous {
+            None => Claim::Claimed,
             Some(first) => first.parse().map(Claim::Taken).map_err(|e| {
                 StoreError::Corrupt(format!("send claim {key:?} holds {first:?}: {e}"))
-            }),
-        }
+            })?,
+        };
+        let outcome = match claim {
+            Claim::Claimed => "claimed",
+            Claim::Taken(_) => "taken",
+        };
+        crate::metrics::SEND_CLAIMS
+            .with_label_values(&[outcome])
+            .inc();
+        Ok(claim)
     }
+}
+
+/// `<prefix>:{c:<conversation>}:claim:<sender>:<client_msg_id>`: the conversation is the hash
+/// tag, like every gochat key (one slot per key in Redis Cluster). Conversation and sender
+/// ids never contain ':', so the key is unambiguous.
+pub fn claim_key(
+    prefix: &str,
+    conversation_id: &str,
+    sender_id: &str,
+    client_msg_id: &str,
+) -> String {
+    format!("{prefix}:{{c:{conversation_id}}}:claim:{sender_id}:{client_msg_id}")
 }

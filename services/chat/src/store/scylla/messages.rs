@@ -111,6 +111,11 @@ impl ScyllaChatStore {
         let found: Vec<(i64, String)> =
             rows::select(&self.session, &self.statements.select_idempotency, key).await?;
         if let Some((raw, body)) = found.into_iter().next() {
+            if claim == Claim::Claimed {
+                crate::metrics::SEND_CLAIMS
+                    .with_label_values(&["decided_by_row"])
+                    .inc();
+            }
             return Ok(Some((keys::read_id(raw)?, body)));
         }
         let first = match claim {

@@ -35,7 +35,7 @@ use crate::{
     Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
 };
 
-pub use self::claims::{DEFAULT_CLAIM_TTL, SendClaims};
+pub use self::claims::{DEFAULT_CLAIM_TTL, SendClaims, claim_key};
 pub use self::keys::{BUCKET_MS, bucket_at, bucket_of, direct_pair};
 pub use self::schema::{SCHEMA, migrate};
 
