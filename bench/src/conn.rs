@@ -29,6 +29,13 @@ pub struct Delivery {
     pub received_us: u64,
 }
 
+impl Delivery {
+    /// Send → receive latency, µs, counted from the intended send time.
+    pub fn latency_us(&self) -> u64 {
+        self.received_us.saturating_sub(self.sent_us)
+    }
+}
+
 /// What a socket's reader saw until it stopped.
 #[derive(Debug, Default)]
 pub struct Seen {

@@ -5,15 +5,13 @@
 use std::{
     collections::HashSet,
     sync::{Arc, atomic::Ordering},
-    time::Duration,
 };
 
 use serde::Serialize;
-use tokio::sync::watch;
 
-use super::{close_all, offer_open_loop, open_all, settle};
+use super::open_loop;
 use crate::{
-    conn::Totals,
+    conn::Delivery,
     stats::{Summary, summarise},
     target::{Target, User},
 };
@@ -44,27 +42,17 @@ pub async fn run(
     rate: f64,
     seconds: f64,
 ) -> anyhow::Result<LatencyPoint> {
-    let totals = Arc::new(Totals::default());
-    let (stop_tx, stop) = watch::channel(false);
-    let conns = open_all(&target, users, &totals, &stop).await?;
-    let sent = offer_open_loop(&target, users, &conns, rate, seconds).await;
-    let want = sent.len() as u64;
-    settle(Duration::from_secs(10), || {
+    let (sent, merged) = open_loop(&target, users, rate, seconds, |totals, want| {
         totals.delivered.load(Ordering::Relaxed) >= want
     })
-    .await;
-    let merged = close_all(conns, &stop_tx).await;
+    .await?;
     let refused: HashSet<u64> = merged.refused.intersection(&sent).copied().collect();
     let answered: HashSet<u64> = sent.difference(&refused).copied().collect();
     let (lost, _) = merged.lost_and_duplicated(&answered);
-    let mut samples: Vec<u64> = merged
-        .deliveries
-        .iter()
-        .map(|d| d.received_us.saturating_sub(d.sent_us))
-        .collect();
+    let mut samples: Vec<u64> = merged.deliveries.iter().map(Delivery::latency_us).collect();
     Ok(LatencyPoint {
         rate,
-        sent: want,
+        sent: sent.len() as u64,
         received: merged.deliveries.len() as u64,
         lost,
         refused: refused.len() as u64,

@@ -42,10 +42,30 @@ pub async fn settle(grace: Duration, done: impl Fn() -> bool) {
     }
 }
 
+/// The open-loop runs (latency, overload): opens a socket per user, offers `rate` messages a
+/// second for `seconds` ([`offer_open_loop`]), waits until `settled(totals, sent)` holds or
+/// 10 s of grace pass, then closes every socket. Returns the sequence numbers handed to a
+/// socket and what the sockets saw.
+pub async fn open_loop(
+    target: &Arc<dyn Target>,
+    users: &[User],
+    rate: f64,
+    seconds: f64,
+    settled: impl Fn(&Totals, u64) -> bool,
+) -> anyhow::Result<(HashSet<u64>, Merged)> {
+    let totals = Arc::new(Totals::default());
+    let (stop_tx, stop) = watch::channel(false);
+    let conns = open_all(target, users, &totals, &stop).await?;
+    let sent = offer_open_loop(target, users, &conns, rate, seconds).await;
+    let want = sent.len() as u64;
+    settle(Duration::from_secs(10), || settled(&totals, want)).await;
+    Ok((sent, close_all(conns, &stop_tx).await))
+}
+
 /// Sends `rate` messages a second for `seconds` over `conns`, spread over the senders in
 /// turn, each body stamped with the moment it was due (open loop: the schedule never waits for
 /// the server). Returns the sequence numbers of the messages handed to a socket.
-pub async fn offer_open_loop(
+async fn offer_open_loop(
     target: &Arc<dyn Target>,
     users: &[User],
     conns: &[Conn],

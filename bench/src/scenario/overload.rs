@@ -7,15 +7,13 @@
 use std::{
     collections::{BTreeMap, HashSet},
     sync::{Arc, atomic::Ordering},
-    time::Duration,
 };
 
 use serde::Serialize;
-use tokio::sync::watch;
 
-use super::{close_all, offer_open_loop, open_all, settle};
+use super::open_loop;
 use crate::{
-    conn::Totals,
+    conn::Delivery,
     stats::{Summary, summarise},
     target::{Target, User},
 };
@@ -54,19 +52,13 @@ pub async fn run(
     rate: f64,
     seconds: f64,
 ) -> anyhow::Result<Overload> {
-    let totals = Arc::new(Totals::default());
-    let (stop_tx, stop) = watch::channel(false);
-    let conns = open_all(&target, users, &totals, &stop).await?;
-    let sent = offer_open_loop(&target, users, &conns, rate, seconds).await;
     // Every send answered and every acknowledged one delivered, or 10 s of grace.
-    let want = sent.len() as u64;
-    settle(Duration::from_secs(10), || {
+    let (sent, merged) = open_loop(&target, users, rate, seconds, |totals, want| {
         let acked = totals.acked.load(Ordering::Relaxed);
         acked + totals.refused.load(Ordering::Relaxed) >= want
             && totals.delivered.load(Ordering::Relaxed) >= acked
     })
-    .await;
-    let merged = close_all(conns, &stop_tx).await;
+    .await?;
     let accepted: HashSet<u64> = merged.acked.intersection(&sent).copied().collect();
     let refused = merged.refused.intersection(&sent).count() as u64;
     let (lost, duplicated) = merged.lost_and_duplicated(&accepted);
@@ -74,7 +66,7 @@ pub async fn run(
         .deliveries
         .iter()
         .filter(|d| accepted.contains(&d.seq))
-        .map(|d| d.received_us.saturating_sub(d.sent_us))
+        .map(Delivery::latency_us)
         .collect();
     let sent_count = sent.len() as u64;
     Ok(Overload {
