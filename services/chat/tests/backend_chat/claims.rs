@@ -5,9 +5,9 @@
 use std::{sync::Arc, time::Duration};
 
 use gochat_chat::{
-    ChatStore, MessageIdGenerator, ScyllaChatStore, conformance,
+    ChatStore, Conversation, MessageIdGenerator, ScyllaChatStore, conformance,
     conformance::{fresh_user, group, message_at},
-    scylla::{SendClaims, claim_key},
+    scylla::{DEFAULT_CLAIM_TTL, SendClaims, claim_key},
 };
 use gochat_tests::servers::{ThrowawayRedis, redis_url, unique_name};
 
@@ -23,11 +23,21 @@ async fn connection(url: &str) -> redis::aio::ConnectionManager {
         .expect("connect to Redis")
 }
 
-/// The store over the shared keyspace, claiming in the Redis at `url` under a fresh prefix.
-async fn claiming_store(url: &str, ttl: Duration) -> ScyllaChatStore {
+/// The store over the shared keyspace, claiming in the Redis at `url` under a fresh prefix,
+/// and that prefix.
+async fn claiming_store(url: &str, ttl: Duration) -> (ScyllaChatStore, String) {
     let (_, store) = store().await;
     let prefix = unique_name("claims");
-    store.with_claims(SendClaims::new(connection(url).await, &prefix).with_ttl(ttl))
+    let claims = SendClaims::new(connection(url).await, &prefix).with_ttl(ttl);
+    (store.with_claims(claims), prefix)
+}
+
+/// A new group of two fresh users, stored in `store`: (its first member, the conversation).
+async fn group_of_new_users(store: &dyn ChatStore) -> (String, Conversation) {
+    let (a, b) = (fresh_user(), fresh_user());
+    let conversation = group(&[&a, &b], T0);
+    store.create_conversation(&conversation).await.unwrap();
+    (a, conversation)
 }
 
 /// `gochat_chat_send_claims_total{outcome="decided_by_row"}` as this process exports it.
@@ -42,7 +52,7 @@ fn claims_decided_by_row() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn passes_the_conformance_suite_with_claims_in_redis() {
-    let store = claiming_store(&redis_url(), Duration::from_secs(60)).await;
+    let (store, _) = claiming_store(&redis_url(), DEFAULT_CLAIM_TTL).await;
     conformance::run_all(Arc::new(store)).await;
 }
 
@@ -50,10 +60,8 @@ async fn passes_the_conformance_suite_with_claims_in_redis() {
 async fn a_retry_after_redis_lost_every_claim_gets_the_first_message() {
     let mut redis = ThrowawayRedis::start(false).await;
     let store: Arc<dyn ChatStore> =
-        Arc::new(claiming_store(&redis.url(), Duration::from_secs(60)).await);
-    let (a, b) = (fresh_user(), fresh_user());
-    let conversation = group(&[&a, &b], T0);
-    store.create_conversation(&conversation).await.unwrap();
+        Arc::new(claiming_store(&redis.url(), DEFAULT_CLAIM_TTL).await.0);
+    let (a, conversation) = group_of_new_users(store.as_ref()).await;
     let ids = MessageIdGenerator::new(12).unwrap();
     let first = message_at(&ids, &conversation, &a, "lost-claim", T0 + 10);
     assert!(store.store_message(&first).await.unwrap().created);
@@ -93,10 +101,8 @@ async fn a_retry_after_redis_lost_every_claim_gets_the_first_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_expired_claim_leaves_the_decision_to_the_idempotency_row() {
-    let store = claiming_store(&redis_url(), Duration::from_millis(50)).await;
-    let (a, b) = (fresh_user(), fresh_user());
-    let conversation = group(&[&a, &b], T0);
-    store.create_conversation(&conversation).await.unwrap();
+    let (store, _) = claiming_store(&redis_url(), Duration::from_millis(50)).await;
+    let (a, conversation) = group_of_new_users(&store).await;
     let ids = MessageIdGenerator::new(13).unwrap();
     let first = message_at(&ids, &conversation, &a, "expired", T0 + 10);
     assert!(store.store_message(&first).await.unwrap().created);
@@ -119,12 +125,8 @@ async fn an_expired_claim_leaves_the_decision_to_the_idempotency_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_claim_whose_sender_died_is_finished_under_the_claimed_id() {
     let url = redis_url();
-    let prefix = unique_name("claims");
-    let (_, store) = store().await;
-    let store = store.with_claims(SendClaims::new(connection(&url).await, &prefix));
-    let (a, b) = (fresh_user(), fresh_user());
-    let conversation = group(&[&a, &b], T0);
-    store.create_conversation(&conversation).await.unwrap();
+    let (store, prefix) = claiming_store(&url, DEFAULT_CLAIM_TTL).await;
+    let (a, conversation) = group_of_new_users(&store).await;
     let ids = MessageIdGenerator::new(14).unwrap();
 
     // The first attempt claimed its key in Redis, then died before writing anything.

@@ -9,7 +9,7 @@ use prost::Message as _;
 
 use super::RedbChatStore;
 use crate::{
-    ChatStore, MessageIdGenerator, Publication, StoreError,
+    ChatStore, Conversation, MessageIdGenerator, Publication, StoreError,
     conformance::{self, direct, fresh_user, message_at},
 };
 
@@ -43,6 +43,22 @@ fn open_with_log(dir: &tempfile::TempDir) -> (RedbChatStore, EmbeddedEventLog) {
     RedbChatStore::open_with_event_log(&dir.path().join("chat.redb"), DEFAULT_RETENTION).unwrap()
 }
 
+/// A new direct conversation of two fresh users, stored in `store`: (ada, bob, conversation).
+async fn direct_of_new_users(store: &dyn ChatStore) -> (String, String, Conversation) {
+    let (ada, bob) = (fresh_user(), fresh_user());
+    let conversation = direct(&ada, &bob, 1_000);
+    store.create_conversation(&conversation).await.unwrap();
+    (ada, bob, conversation)
+}
+
+/// A publication to every member of `conversation`, without trace context.
+fn publication_to(conversation: &Conversation) -> Publication {
+    Publication {
+        recipients: conversation.member_ids.clone(),
+        ..Publication::default()
+    }
+}
+
 /// The message ids in the delivery events of `user`'s log, oldest first.
 async fn published_ids(log: &EmbeddedEventLog, user: &str) -> Vec<String> {
     let replay = log.replay(user, EventId::ZERO, 100).await.unwrap();
@@ -70,15 +86,10 @@ async fn passes_the_conformance_suite_with_the_event_log_in_its_file() {
 async fn with_the_event_log_a_send_is_stored_and_published_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
     let (store, log) = open_with_log(&dir);
-    let (ada, bob) = (fresh_user(), fresh_user());
-    let conversation = direct(&ada, &bob, 1_000);
-    store.create_conversation(&conversation).await.unwrap();
+    let (ada, bob, conversation) = direct_of_new_users(&store).await;
     let mut live = log.subscribe(&bob).await.unwrap();
     let ids = MessageIdGenerator::new(1).unwrap();
-    let publication = Publication {
-        recipients: conversation.member_ids.clone(),
-        ..Publication::default()
-    };
+    let publication = publication_to(&conversation);
 
     let first = message_at(&ids, &conversation, &ada, "c1", 2_000);
     let stored = store.store_and_publish(&first, &publication).await.unwrap();
@@ -108,14 +119,9 @@ async fn with_the_event_log_a_send_is_stored_and_published_in_one_write() {
 async fn a_message_stored_unpublished_is_published_once_by_its_retry() {
     let dir = tempfile::tempdir().unwrap();
     let (store, log) = open_with_log(&dir);
-    let (ada, bob) = (fresh_user(), fresh_user());
-    let conversation = direct(&ada, &bob, 1_000);
-    store.create_conversation(&conversation).await.unwrap();
+    let (ada, bob, conversation) = direct_of_new_users(&store).await;
     let ids = MessageIdGenerator::new(1).unwrap();
-    let publication = Publication {
-        recipients: conversation.member_ids.clone(),
-        ..Publication::default()
-    };
+    let publication = publication_to(&conversation);
 
     let first = message_at(&ids, &conversation, &ada, "c1", 2_000);
     assert!(!store.store_message(&first).await.unwrap().published);
@@ -136,9 +142,7 @@ async fn a_message_stored_unpublished_is_published_once_by_its_retry() {
 async fn a_store_without_the_event_log_leaves_publishing_to_the_caller() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let (ada, bob) = (fresh_user(), fresh_user());
-    let conversation = direct(&ada, &bob, 1_000);
-    store.create_conversation(&conversation).await.unwrap();
+    let (ada, _, conversation) = direct_of_new_users(store.as_ref()).await;
     let ids = MessageIdGenerator::new(1).unwrap();
     let message = message_at(&ids, &conversation, &ada, "c1", 2_000);
     let stored = store
