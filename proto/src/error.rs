@@ -18,7 +18,7 @@ pub use v1::{ErrorCode, ErrorInfo};
 
 impl ErrorCode {
     /// Every code of API v1 (everything but `Unspecified`).
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::InvalidRequest,
         Self::InvalidEmail,
         Self::WeakPassword,
@@ -42,6 +42,8 @@ impl ErrorCode {
         Self::RateLimited,
         Self::Unavailable,
         Self::Internal,
+        Self::NotTheSender,
+        Self::MessageNotFound,
     ];
 
     /// The table: each code's snake_case name, HTTP status and gRPC code. `Unspecified` is
@@ -75,7 +77,9 @@ impl ErrorCode {
                 ("account_not_verified", H::FORBIDDEN, Code::PermissionDenied)
             }
             Self::NotAMember => ("not_a_member", H::FORBIDDEN, Code::PermissionDenied),
+            Self::NotTheSender => ("not_the_sender", H::FORBIDDEN, Code::PermissionDenied),
             Self::NotFound => ("not_found", H::NOT_FOUND, Code::NotFound),
+            Self::MessageNotFound => ("message_not_found", H::NOT_FOUND, Code::NotFound),
             Self::UserNotFound => ("user_not_found", H::NOT_FOUND, Code::NotFound),
             Self::ConversationNotFound => ("conversation_not_found", H::NOT_FOUND, Code::NotFound),
             Self::MethodNotAllowed => (

@@ -11,6 +11,6 @@ mod session;
 
 pub use config::{CqlConfig, ParseConsistencyError, parse_consistency};
 pub use observe::{CqlStatement, describe, execute_unpaged, observed};
-pub use schema::{apply_schema, ensure_keyspace};
+pub use schema::{add_columns, apply_schema, ensure_keyspace};
 pub use scylla;
 pub use session::{CqlError, connect};

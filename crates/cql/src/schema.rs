@@ -36,6 +36,39 @@ pub async fn apply_schema(
     agree(session).await
 }
 
+/// Adds each `(table, column, type)` of `columns` that its table in `keyspace` lacks
+/// (`ALTER TABLE ... ADD` is not idempotent, so the schema is asked first), then waits until
+/// the nodes agree on the schema. Names are interpolated, so only plain identifiers pass.
+pub async fn add_columns(
+    session: &Session,
+    keyspace: &str,
+    columns: &[(&str, &str, &str)],
+) -> Result<(), CqlError> {
+    check_identifier(keyspace)?;
+    for &(table, column, kind) in columns {
+        for name in [table, column, kind] {
+            check_identifier(name)?;
+        }
+        let present = session
+            .query_unpaged(
+                "SELECT column_name FROM system_schema.columns \
+                 WHERE keyspace_name = ? AND table_name = ? AND column_name = ?",
+                (keyspace, table, column),
+            )
+            .await?
+            .into_rows_result()
+            .map_err(|e| CqlError::Schema(e.to_string()))?
+            .rows_num()
+            > 0;
+        if !present {
+            let statement = format!("ALTER TABLE {keyspace}.{table} ADD {column} {kind}");
+            tracing::debug!(%statement, "adding a column");
+            session.query_unpaged(statement, &[]).await?;
+        }
+    }
+    agree(session).await
+}
+
 async fn agree(session: &Session) -> Result<(), CqlError> {
     session
         .await_schema_agreement()

@@ -20,6 +20,9 @@ pub enum CqlError {
     /// The nodes did not agree on the schema in time.
     #[error("CQL schema agreement: {0}")]
     SchemaAgreement(String),
+    /// A schema query answered in an unexpected shape.
+    #[error("CQL schema query: {0}")]
+    Schema(String),
     /// A keyspace or table name that is not a plain CQL identifier.
     #[error("invalid CQL identifier {0:?}")]
     InvalidIdentifier(String),

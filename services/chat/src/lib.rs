@@ -40,13 +40,13 @@ pub use message_id::{
     EPOCH_MS, InvalidNodeId, MAX_NODE_ID, MessageId, MessageIdGenerator, ParseMessageIdError,
 };
 pub use model::{
-    Conversation, ConversationKind, ConversationSummary, CreatedConversation, Message,
-    StoredMessage,
+    ChangeOutcome, ChangeRequest, Conversation, ConversationKind, ConversationSummary,
+    CreatedConversation, Message, MessageChange, ReadState, StoredMessage, UNREAD_COUNT_CAP,
 };
 pub use publication::Publication;
 pub use readiness::readiness;
 pub use service::{ChatError, ChatServiceImpl, limits};
-pub use store::{ChatStore, RedbChatStore, ScyllaChatStore, StoreError, scylla};
+pub use store::{ChatStore, MarkedRead, RedbChatStore, ScyllaChatStore, StoreError, scylla};
 
 /// What the service stores through and publishes to.
 #[derive(Clone)]

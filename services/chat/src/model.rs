@@ -51,15 +51,144 @@ pub struct Message {
     pub client_msg_id: String,
     /// When it was accepted, ms since the Unix epoch (equal to `id.unix_ms()`).
     pub sent_at_ms: i64,
+    /// When its body was last replaced by its sender, ms since the Unix epoch.
+    #[serde(default)]
+    pub edited_at_ms: Option<i64>,
+    /// Deleted by its sender: it stays in history in its place, with an empty body.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
-/// A conversation in a user's list, with its newest message.
+impl Message {
+    /// A new, unedited message.
+    pub fn new(
+        id: MessageId,
+        conversation_id: String,
+        sender_id: String,
+        body: String,
+        client_msg_id: String,
+    ) -> Self {
+        Self {
+            id,
+            conversation_id,
+            sender_id,
+            body,
+            client_msg_id,
+            sent_at_ms: id.unix_ms(),
+            edited_at_ms: None,
+            deleted: false,
+        }
+    }
+
+    /// This message as `change` leaves it at `at_ms`.
+    pub fn changed(&self, change: &MessageChange, at_ms: i64) -> Self {
+        match change {
+            MessageChange::Edit(body) => Self {
+                body: body.clone(),
+                edited_at_ms: Some(at_ms),
+                ..self.clone()
+            },
+            MessageChange::Delete => Self {
+                body: String::new(),
+                deleted: true,
+                ..self.clone()
+            },
+        }
+    }
+}
+
+/// What a sender does to one of their messages after sending it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageChange {
+    /// Replace the body.
+    Edit(String),
+    /// Delete it, leaving a tombstone with an empty body.
+    Delete,
+}
+
+/// A sender's change to a message, addressed by conversation and id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRequest {
+    /// The conversation the message is in.
+    pub conversation_id: String,
+    /// The message.
+    pub message_id: MessageId,
+    /// Who asks: only the message's sender may change it.
+    pub user_id: String,
+    /// The change.
+    pub change: MessageChange,
+    /// When the change is made, ms since the Unix epoch (an edit's `edited_at_ms`).
+    pub at_ms: i64,
+}
+
+impl ChangeRequest {
+    /// What this request does to `current`, the message as stored: every store decides the
+    /// same way.
+    pub fn outcome_for(&self, current: &Message) -> ChangeOutcome {
+        if current.sender_id != self.user_id {
+            return ChangeOutcome::NotTheSender;
+        }
+        let unchanged = match &self.change {
+            MessageChange::Edit(_) if current.deleted => return ChangeOutcome::NotFound,
+            MessageChange::Edit(body) => *body == current.body,
+            MessageChange::Delete => current.deleted,
+        };
+        ChangeOutcome::Applied {
+            message: if unchanged {
+                current.clone()
+            } else {
+                current.changed(&self.change, self.at_ms)
+            },
+            changed: !unchanged,
+            published: false,
+        }
+    }
+}
+
+/// What a change request gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    /// The message as it now is. `changed` is false when it already was so (the same body
+    /// again, or a second delete): nothing was written. `published` says whether the change
+    /// event was published in the same write (see `ChatStore::change_message`).
+    Applied {
+        /// The message after the change.
+        message: Message,
+        /// Whether anything was written.
+        changed: bool,
+        /// Whether the change event was published with the write.
+        published: bool,
+    },
+    /// No such message in the conversation, or (for an edit) it was deleted.
+    NotFound,
+    /// The message was sent by someone else.
+    NotTheSender,
+}
+
+/// Where a user is in a conversation: their read marker and how many messages from others
+/// came after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadState {
+    /// The newest message the user has read, if they marked any.
+    pub read_up_to: Option<MessageId>,
+    /// Messages from others after the marker that are not deleted, counted up to
+    /// [`UNREAD_COUNT_CAP`].
+    pub unread_count: u32,
+}
+
+/// Unread counts stop at this number: a client shows "999+" rather than the store
+/// counting a long backlog on every list.
+pub const UNREAD_COUNT_CAP: u32 = 999;
+
+/// A conversation in a user's list, with its newest message and the user's read state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConversationSummary {
     /// The conversation.
     pub conversation: Conversation,
     /// Its newest message, if any was sent.
     pub last_message: Option<Message>,
+    /// The listing user's read marker and unread count.
+    pub read: ReadState,
 }
 
 /// What creating a conversation gave.

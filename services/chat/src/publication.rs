@@ -7,7 +7,7 @@ use gochat_proto::chat::v1 as proto;
 use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 
-use crate::{Message, service::convert};
+use crate::{Message, MessageChange, MessageId, service::convert};
 
 /// The members whose event logs get a message's delivery event, and the W3C trace context
 /// the event carries, so the push on each recipient's gateway links to the send.
@@ -32,11 +32,42 @@ impl Publication {
         }
     }
 
-    /// The encoded `DeliveryEvent` of `message`, the payload every recipient's log gets.
+    /// The encoded `DeliveryEvent` of a new `message`, the payload every recipient's log
+    /// gets.
     pub fn event(&self, message: &Message) -> Bytes {
+        self.encode(proto::EventKind::Message, Some(message), None)
+    }
+
+    /// The encoded event of `change` made to a message, which `message` now is.
+    pub fn change_event(&self, change: &MessageChange, message: &Message) -> Bytes {
+        let kind = match change {
+            MessageChange::Edit(_) => proto::EventKind::MessageEdited,
+            MessageChange::Delete => proto::EventKind::MessageDeleted,
+        };
+        self.encode(kind, Some(message), None)
+    }
+
+    /// The encoded event of `user_id`'s read marker moving to `message_id`.
+    pub fn read_event(&self, conversation_id: &str, user_id: &str, message_id: MessageId) -> Bytes {
+        let marker = proto::ReadMarker {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user_id.to_owned(),
+            message_id: message_id.to_string(),
+        };
+        self.encode(proto::EventKind::Read, None, Some(marker))
+    }
+
+    fn encode(
+        &self,
+        kind: proto::EventKind,
+        message: Option<&Message>,
+        read: Option<proto::ReadMarker>,
+    ) -> Bytes {
         let event = proto::DeliveryEvent {
-            message: Some(convert::message(message)),
+            message: message.map(convert::message),
             trace_context: self.trace_context.clone(),
+            kind: kind.into(),
+            read,
         };
         Bytes::from(event.encode_to_vec())
     }

@@ -132,6 +132,7 @@ async fn migrating_again_changes_nothing() {
             "message_deliveries",
             "message_idempotency",
             "messages",
+            "read_markers",
             "user_conversations",
         ]
     );
@@ -155,4 +156,51 @@ async fn a_missing_keyspace_is_unavailable() {
         "{:?}",
         result.err()
     );
+}
+
+/// A keyspace whose `messages` table predates edits and deletes gets their columns from
+/// `migrate`, keeps its rows, and a store over it edits and deletes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_adds_the_columns_an_older_keyspace_lacks() {
+    let keyspace = unique_name("chat_old");
+    let session = Arc::new(
+        gochat_cql::connect(&config(&keyspace))
+            .await
+            .expect("connect to the test CQL server"),
+    );
+    gochat_cql::ensure_keyspace(&session, &keyspace, 1)
+        .await
+        .expect("create the keyspace");
+    let old_messages = format!(
+        "CREATE TABLE {keyspace}.messages (conversation_id text, bucket int, \
+         message_id bigint, sender_id text, body text, client_msg_id text, \
+         PRIMARY KEY ((conversation_id, bucket), message_id)) \
+         WITH CLUSTERING ORDER BY (message_id DESC)"
+    );
+    session.query_unpaged(old_messages, &[]).await.unwrap();
+    scylla::migrate(&session, &keyspace).await.expect("migrate");
+    scylla::migrate(&session, &keyspace).await.expect("migrate again");
+    let columns: Vec<String> = session
+        .query_unpaged(
+            "SELECT column_name FROM system_schema.columns \
+             WHERE keyspace_name = ? AND table_name = 'messages'",
+            (keyspace.as_str(),),
+        )
+        .await
+        .unwrap()
+        .into_rows_result()
+        .unwrap()
+        .rows::<(String,)>()
+        .unwrap()
+        .map(|row| row.unwrap().0)
+        .collect();
+    for (table, column, _) in scylla::ADDED_COLUMNS {
+        assert_eq!(*table, "messages");
+        assert!(columns.iter().any(|c| c == column), "{column} in {columns:?}");
+    }
+    let store = ScyllaChatStore::new(Arc::clone(&session), &keyspace)
+        .await
+        .expect("prepare the store");
+    conformance::changes::sender_edits_and_deletes(&(Arc::new(store) as Arc<dyn ChatStore>))
+        .await;
 }

@@ -3,7 +3,7 @@
 
 use gochat_proto::{
     auth::v1::{Account, AccountStatus, TokenPair},
-    chat::v1::{Conversation, ConversationKind, Message},
+    chat::v1::{Conversation, ConversationKind, Message, ReadMarker},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -83,6 +83,20 @@ pub struct SendDirectMessageRequest {
     pub client_msg_id: String,
 }
 
+/// `PATCH /api/v1/conversations/{id}/messages/{message_id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditMessageRequest {
+    /// The new text: 1 to 4096 characters, as for a send.
+    pub body: String,
+}
+
+/// `POST /api/v1/conversations/{id}/read`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkReadRequest {
+    /// A message of the conversation: the newest one the caller has read.
+    pub message_id: String,
+}
+
 /// An account as its owner sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccountJson {
@@ -148,6 +162,10 @@ pub struct MessageJson {
     /// RFC 3339 UTC time of acceptance.
     #[schema(example = "2026-11-24T08:42:24.123Z")]
     pub sent_at: String,
+    /// RFC 3339 UTC time of the last edit, or null if never edited.
+    pub edited_at: Option<String>,
+    /// Deleted by its sender: the body is empty.
+    pub deleted: bool,
 }
 
 /// A conversation.
@@ -166,6 +184,27 @@ pub struct ConversationJson {
     pub created_at: String,
     /// The newest message, or null.
     pub last_message: Option<MessageJson>,
+    /// Messages from others after the caller's read marker, not deleted; counting stops
+    /// at 999.
+    pub unread_count: u32,
+    /// The caller's read marker (the newest message id they read), or null.
+    pub read_up_to: Option<String>,
+}
+
+/// A member of a conversation and how far they have read.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MemberJson {
+    /// The member's account id.
+    pub user_id: String,
+    /// The newest message id the member has read, or null.
+    pub read_up_to: Option<String>,
+}
+
+/// `GET /api/v1/conversations/{id}/members`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MemberListJson {
+    /// Every member, in the conversation's member order (the creator first).
+    pub members: Vec<MemberJson>,
 }
 
 /// `GET /api/v1/conversations`.
@@ -228,8 +267,24 @@ impl From<Message> for MessageJson {
             sender_id: m.sender_id,
             body: m.body,
             client_msg_id: m.client_msg_id,
+            edited_at: m.edited_at_ms.map(rfc3339_ms),
+            deleted: m.deleted,
         }
     }
+}
+
+impl From<ReadMarker> for MemberJson {
+    fn from(m: ReadMarker) -> Self {
+        Self {
+            user_id: m.user_id,
+            read_up_to: non_empty(m.message_id),
+        }
+    }
+}
+
+/// `None` for an empty string: how the peers say "no id".
+pub fn non_empty(id: String) -> Option<String> {
+    Some(id).filter(|id| !id.is_empty())
 }
 
 impl From<Conversation> for ConversationJson {
@@ -245,6 +300,8 @@ impl From<Conversation> for ConversationJson {
             title: c.title,
             created_at: rfc3339_ms(c.created_at_ms),
             last_message: c.last_message.map(MessageJson::from),
+            unread_count: c.unread_count,
+            read_up_to: non_empty(c.read_up_to),
         }
     }
 }

@@ -64,8 +64,35 @@ pub async fn check_auth_endpoint(
 
 /// Counts one message sent by `account` (REST or WebSocket).
 pub async fn check_send(state: &AppState, account: &str) -> Result<(), ApiError> {
+    check_write(state, Write::Send, account).await
+}
+
+/// The writes an account makes that fan out to every member, each limited on its own
+/// counter at the per-account send rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// A message sent.
+    Send,
+    /// A message edited or deleted.
+    Change,
+    /// A read marker moved.
+    Read,
+}
+
+impl Write {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Change => "change",
+            Self::Read => "read",
+        }
+    }
+}
+
+/// Counts one `write` by `account`; 429 `rate_limited` over the per-account send rate.
+pub async fn check_write(state: &AppState, write: Write, account: &str) -> Result<(), ApiError> {
     let limit = state.config().send_rate_per_second;
-    hit(state, &format!("send:{account}"), limit, SECOND).await
+    hit(state, &format!("{}:{account}", write.name()), limit, SECOND).await
 }
 
 async fn hit(state: &AppState, key: &str, limit: u32, window: Duration) -> Result<(), ApiError> {

@@ -32,6 +32,10 @@ use crate::{dto, error, routes, ws};
         routes::messages::send,
         routes::messages::list,
         routes::messages::send_direct,
+        routes::message_changes::edit,
+        routes::message_changes::delete,
+        routes::reads::mark,
+        routes::reads::members,
         ws::upgrade,
     ),
     components(schemas(
@@ -46,6 +50,8 @@ use crate::{dto, error, routes, ws};
         dto::ConversationJson,
         dto::ConversationListJson,
         dto::MessagePageJson,
+        dto::MemberJson,
+        dto::MemberListJson,
     )),
     modifiers(&BearerAuth),
 )]

@@ -3,11 +3,13 @@
 //!
 //! - [`conversations`]: records, the direct-pair index, per-user lists by last activity;
 //! - [`messages`]: idempotent stores, publication state, history pages, catch-up since a time;
+//! - [`changes`]: edits and deletes by the sender, read markers and unread counts;
 //! - [`concurrency`]: insert-if-absent under concurrent callers;
 //! - [`persistence`]: everything survives closing and reopening the store.
 //!
 //! Each check uses fresh random user ids, so the suite can run against a shared backend.
 
+pub mod changes;
 pub mod concurrency;
 pub mod conversations;
 pub mod messages;
@@ -32,6 +34,9 @@ pub async fn run_all(store: Arc<dyn ChatStore>) {
     messages::idempotency_is_per_sender_and_conversation(&store).await;
     messages::pages_newest_first(&store).await;
     messages::since_is_oldest_first_across_conversations(&store).await;
+    changes::sender_edits_and_deletes(&store).await;
+    changes::read_markers_move_forward_and_count_unread(&store).await;
+    changes::concurrent_marks_keep_the_furthest(&store).await;
     concurrency::concurrent_duplicate_sends_store_one_message(&store).await;
     concurrency::concurrent_direct_creation_makes_one_conversation(&store).await;
     store.ping().await.expect("ping answers");

@@ -38,12 +38,11 @@ pub fn message_at(
     unix_ms: i64,
 ) -> Message {
     let id = ids.next_at(unix_ms);
-    Message {
+    Message::new(
         id,
-        conversation_id: conversation.id.clone(),
-        sender_id: sender.to_owned(),
-        body: format!("message {client_msg_id}"),
-        client_msg_id: client_msg_id.to_owned(),
-        sent_at_ms: id.unix_ms(),
-    }
+        conversation.id.clone(),
+        sender.to_owned(),
+        format!("message {client_msg_id}"),
+        client_msg_id.to_owned(),
+    )
 }

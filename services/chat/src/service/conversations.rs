@@ -6,7 +6,7 @@ use gochat_proto::chat::v1 as proto;
 use gochat_runtime::clock::now_ms;
 
 use super::{ChatError, ChatServiceImpl, convert, store_failed, validate};
-use crate::{Conversation, ConversationKind, CreatedConversation};
+use crate::{Conversation, ConversationKind, CreatedConversation, ReadState};
 
 impl ChatServiceImpl {
     /// CreateConversation: two members make a direct conversation (unique per pair), more
@@ -40,14 +40,22 @@ impl ChatServiceImpl {
             .await
             .map_err(store_failed)?;
         self.conversations.insert(conversation.clone());
-        let last_message = if created {
-            None
+        let (last_message, read) = if created {
+            (None, ReadState::default())
         } else {
-            let newest = self.store.messages_before(&conversation.id, None, 1).await;
-            newest.map_err(store_failed)?.into_iter().next()
+            let (newest, read) = futures::try_join!(
+                self.store.messages_before(&conversation.id, None, 1),
+                self.store.read_state(&conversation.id, &req.creator_id),
+            )
+            .map_err(store_failed)?;
+            (newest.into_iter().next(), read)
         };
         Ok(proto::CreateConversationResponse {
-            conversation: Some(convert::conversation(conversation, last_message.as_ref())),
+            conversation: Some(convert::conversation(
+                conversation,
+                last_message.as_ref(),
+                read,
+            )),
             created,
         })
     }
@@ -65,7 +73,7 @@ impl ChatServiceImpl {
             .map_err(store_failed)?;
         let conversations = list
             .into_iter()
-            .map(|s| convert::conversation(s.conversation, s.last_message.as_ref()))
+            .map(|s| convert::conversation(s.conversation, s.last_message.as_ref(), s.read))
             .collect();
         Ok(proto::ListConversationsResponse { conversations })
     }

@@ -23,6 +23,12 @@ pub enum ChatError {
     /// The caller is not a member of the conversation.
     #[error("not a member of this conversation")]
     NotAMember,
+    /// No such message in the conversation (or, for an edit, it was deleted).
+    #[error("message not found")]
+    MessageNotFound,
+    /// Only a message's sender may edit or delete it.
+    #[error("only the sender may change a message")]
+    NotTheSender,
     /// The store or the event log failed; the caller may retry.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -37,6 +43,8 @@ impl ChatError {
             Self::InvalidBody(_) => ErrorCode::InvalidBody,
             Self::ConversationNotFound => ErrorCode::ConversationNotFound,
             Self::NotAMember => ErrorCode::NotAMember,
+            Self::MessageNotFound => ErrorCode::MessageNotFound,
+            Self::NotTheSender => ErrorCode::NotTheSender,
             Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }

@@ -1,9 +1,11 @@
 //! The tonic face of [`ChatServiceImpl`].
 
 use gochat_proto::chat::v1::{
-    CreateConversationRequest, CreateConversationResponse, ListConversationsRequest,
+    CreateConversationRequest, CreateConversationResponse, DeleteMessageRequest,
+    DeleteMessageResponse, EditMessageRequest, EditMessageResponse, ListConversationsRequest,
     ListConversationsResponse, ListMessagesRequest, ListMessagesResponse, ListMessagesSinceRequest,
-    ListMessagesSinceResponse, SendDirectMessageRequest, SendMessageRequest, SendMessageResponse,
+    ListMessagesSinceResponse, ListReadMarkersRequest, ListReadMarkersResponse, MarkReadRequest,
+    MarkReadResponse, SendDirectMessageRequest, SendMessageRequest, SendMessageResponse,
     chat_service_server::ChatService,
 };
 use tonic::{Request, Response, Status};
@@ -55,6 +57,38 @@ impl ChatService for ChatServiceImpl {
     ) -> Result<Response<ListMessagesSinceResponse>, Status> {
         Ok(Response::new(
             self.history_since(request.into_inner()).await?,
+        ))
+    }
+
+    async fn edit_message(
+        &self,
+        request: Request<EditMessageRequest>,
+    ) -> Result<Response<EditMessageResponse>, Status> {
+        Ok(Response::new(self.edit(request.into_inner()).await?))
+    }
+
+    async fn delete_message(
+        &self,
+        request: Request<DeleteMessageRequest>,
+    ) -> Result<Response<DeleteMessageResponse>, Status> {
+        Ok(Response::new(self.delete(request.into_inner()).await?))
+    }
+
+    async fn mark_read(
+        &self,
+        request: Request<MarkReadRequest>,
+    ) -> Result<Response<MarkReadResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::mark_read(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_read_markers(
+        &self,
+        request: Request<ListReadMarkersRequest>,
+    ) -> Result<Response<ListReadMarkersResponse>, Status> {
+        Ok(Response::new(
+            self.read_markers(request.into_inner()).await?,
         ))
     }
 }

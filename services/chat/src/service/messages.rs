@@ -57,14 +57,7 @@ impl ChatServiceImpl {
         client_msg_id: String,
     ) -> Result<proto::SendMessageResponse, ChatError> {
         let id = self.ids.next_id();
-        let candidate = Message {
-            id,
-            conversation_id: conversation.id.clone(),
-            sender_id,
-            body,
-            client_msg_id,
-            sent_at_ms: id.unix_ms(),
-        };
+        let candidate = Message::new(id, conversation.id.clone(), sender_id, body, client_msg_id);
         let publication = Publication::in_current_span(conversation.member_ids.clone());
         let stored = self
             .store
@@ -83,28 +76,13 @@ impl ChatServiceImpl {
         })
     }
 
-    /// Publishes `message` to every member's event log (within the publish timeout), then
-    /// records that it was. A publish cut off by the timeout is safe to repeat: clients
-    /// dedupe on the message id.
-    ///
-    /// Failing to record it is only logged: the message is stored and published, so the
-    /// send succeeded; a retry would publish it once more, which clients absorb (they
-    /// dedupe on the message id).
+    /// Publishes `message` to every member's event log, then records that it was. Failing
+    /// to record it is only logged: the message is stored and published, so the send
+    /// succeeded; a retry would publish it once more, which clients absorb (they dedupe on
+    /// the message id).
     async fn publish(&self, publication: &Publication, message: &Message) -> Result<(), ChatError> {
-        let publish = self
-            .events
-            .publish(&publication.recipients, publication.event(message));
-        match tokio::time::timeout(self.publish_timeout, publish).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, message_id = %message.id, "publishing a message failed");
-                return Err(PUBLISH_FAILED);
-            }
-            Err(_) => {
-                tracing::warn!(message_id = %message.id, "publishing a message timed out");
-                return Err(PUBLISH_FAILED);
-            }
-        }
+        self.publish_event(publication, publication.event(message))
+            .await?;
         if let Err(e) = self
             .store
             .mark_published(&message.conversation_id, message.id)
@@ -113,6 +91,28 @@ impl ChatServiceImpl {
             tracing::warn!(error = %e, message_id = %message.id, "could not mark a message published");
         }
         Ok(())
+    }
+
+    /// Publishes an encoded event to `publication`'s recipients within the publish timeout.
+    /// An event cut off by the timeout is safe to publish again: clients dedupe and apply
+    /// changes idempotently.
+    pub(super) async fn publish_event(
+        &self,
+        publication: &Publication,
+        event: bytes::Bytes,
+    ) -> Result<(), ChatError> {
+        let publish = self.events.publish(&publication.recipients, event);
+        match tokio::time::timeout(self.publish_timeout, publish).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "publishing an event failed");
+                Err(PUBLISH_FAILED)
+            }
+            Err(_) => {
+                tracing::warn!("publishing an event timed out");
+                Err(PUBLISH_FAILED)
+            }
+        }
     }
 
     /// ListMessages: a page of history, newest first, for a member.

@@ -1,5 +1,6 @@
 //! The chat service's behaviour, independent of the tonic plumbing.
 
+mod changes;
 mod conversations;
 pub(crate) mod convert;
 mod error;

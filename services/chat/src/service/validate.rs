@@ -85,6 +85,20 @@ pub(crate) fn is_conversation_id(id: &str) -> bool {
     uuid::Uuid::try_parse(id).is_ok()
 }
 
+/// The message a path names; an id that cannot be one names no message.
+pub(crate) fn message_in_path(raw: &str) -> Result<MessageId, ChatError> {
+    raw.parse().map_err(|_| ChatError::MessageNotFound)
+}
+
+/// The message a request body names.
+pub(crate) fn message_in_body(raw: &str) -> Result<MessageId, ChatError> {
+    if raw.is_empty() {
+        return Err(ChatError::InvalidRequest("message_id is required"));
+    }
+    raw.parse()
+        .map_err(|_| ChatError::InvalidRequest("message_id is not a message id"))
+}
+
 /// A history cursor: empty for the newest page, else a message id.
 pub(crate) fn before(raw: &str) -> Result<Option<MessageId>, ChatError> {
     if raw.is_empty() {

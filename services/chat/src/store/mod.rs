@@ -7,8 +7,8 @@ pub mod scylla;
 use async_trait::async_trait;
 
 use crate::{
-    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, Publication,
-    StoredMessage,
+    ChangeOutcome, ChangeRequest, Conversation, ConversationSummary, CreatedConversation, Message,
+    MessageId, Publication, ReadState, StoredMessage,
 };
 
 pub use redb_store::RedbChatStore;
@@ -30,6 +30,15 @@ pub enum StoreError {
     /// without exactly two members).
     #[error("invalid store request: {0}")]
     Invalid(String),
+}
+
+/// What moving a read marker gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarkedRead {
+    /// False when the marker already was at or past the message.
+    pub moved: bool,
+    /// Whether the `read` event was published in the same write.
+    pub published: bool,
 }
 
 /// Conversations, per-user conversation lists, messages and idempotency records.
@@ -62,7 +71,8 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> Result<Option<Conversation>, StoreError>;
 
     /// The user's conversations, most recently active first: by the newest message's id
-    /// (its time), or by creation time for a conversation without messages.
+    /// (its time), or by creation time for a conversation without messages; each with the
+    /// user's [`ReadState`].
     async fn list_conversations(
         &self,
         user_id: &str,
@@ -112,6 +122,49 @@ pub trait ChatStore: Send + Sync + 'static {
         since_ms: i64,
         limit: usize,
     ) -> Result<Vec<Message>, StoreError>;
+
+    /// The message `id` of the conversation, if stored (a deleted one as its tombstone).
+    async fn message(
+        &self,
+        conversation_id: &str,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Applies a sender's edit or delete to their message, unless it is missing, someone
+    /// else's, or (for an edit) deleted; see [`ChangeOutcome`]. Repeating a change writes
+    /// nothing (`changed: false`). Where this store commits the event log's writes too, a
+    /// change that wrote something is published to `publication`'s recipients in the same
+    /// commit (`published: true`); other stores leave publishing to the caller.
+    async fn change_message(
+        &self,
+        request: &ChangeRequest,
+        publication: &Publication,
+    ) -> Result<ChangeOutcome, StoreError>;
+
+    /// Moves the user's read marker in the conversation to `message_id` when that is newer
+    /// than the marker (markers never move back); answers whether it moved. Where this store
+    /// commits the event log's writes too, a move is published to `publication`'s
+    /// recipients as a `read` event in the same commit, and the answer's `published` says so.
+    async fn mark_read(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        message_id: MessageId,
+        publication: &Publication,
+    ) -> Result<MarkedRead, StoreError>;
+
+    /// Every read marker set in the conversation: (user id, newest message read).
+    async fn read_markers(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<(String, MessageId)>, StoreError>;
+
+    /// The user's read marker and unread count in the conversation.
+    async fn read_state(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+    ) -> Result<ReadState, StoreError>;
 
     /// Answers when the backend is reachable (for readiness).
     async fn ping(&self) -> Result<(), StoreError>;

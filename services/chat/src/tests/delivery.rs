@@ -37,7 +37,7 @@ async fn a_send_reaches_every_members_log_once() {
 
     let expected = DeliveryEvent {
         message: Some(message.clone()),
-        trace_context: Default::default(),
+        ..Default::default()
     };
     for member in [&a, &b, &c] {
         assert_eq!(

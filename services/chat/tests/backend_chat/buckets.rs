@@ -13,14 +13,13 @@ use super::{keyspace, store};
 fn message_in(conversation: &str, sender: &str, bucket: u64, offset_ms: u64, seq: u64) -> Message {
     let elapsed = bucket * BUCKET_MS as u64 + offset_ms;
     let id = MessageId::from_parts(elapsed, 9, seq);
-    Message {
+    Message::new(
         id,
-        conversation_id: conversation.to_owned(),
-        sender_id: sender.to_owned(),
-        body: format!("at {elapsed} #{seq}"),
-        client_msg_id: format!("k-{elapsed}-{seq}"),
-        sent_at_ms: id.unix_ms(),
-    }
+        conversation.to_owned(),
+        sender.to_owned(),
+        format!("at {elapsed} #{seq}"),
+        format!("k-{elapsed}-{seq}"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -225,13 +225,12 @@ async fn a_direct_claim_without_its_conversation_is_finished() {
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].conversation, claimed);
     }
-    let message = Message {
-        id: MessageId::first_at(T0 + 60),
-        conversation_id: claimed.id.clone(),
-        sender_id: a.clone(),
-        body: "hello".into(),
-        client_msg_id: "k".into(),
-        sent_at_ms: T0 + 60,
-    };
+    let message = Message::new(
+        MessageId::first_at(T0 + 60),
+        claimed.id.clone(),
+        a.clone(),
+        "hello".into(),
+        "k".into(),
+    );
     assert!(store.store_message(&message).await.unwrap().created);
 }

@@ -10,6 +10,7 @@ fn message() -> Message {
         body: "hi".into(),
         client_msg_id: "k1".into(),
         sent_at_ms: 1_795_509_744_123,
+        ..Default::default()
     }
 }
 
@@ -19,7 +20,8 @@ fn a_message_has_exactly_the_contract_fields() {
     assert_eq!(
         json,
         json!({"id":"m1","conversation_id":"c1","sender_id":"u1","body":"hi",
-               "client_msg_id":"k1","sent_at":"2026-11-24T08:42:24.123Z"})
+               "client_msg_id":"k1","sent_at":"2026-11-24T08:42:24.123Z",
+               "edited_at":null,"deleted":false})
     );
 }
 
@@ -32,12 +34,14 @@ fn a_conversation_has_null_title_and_last_message_when_absent() {
         title: None,
         created_at_ms: 0,
         last_message: None,
+        ..Default::default()
     };
     let json = serde_json::to_value(ConversationJson::from(c)).unwrap();
     assert_eq!(
         json,
         json!({"id":"c1","kind":"direct","member_ids":["u1","u2"],"title":null,
-               "created_at":"1970-01-01T00:00:00.000Z","last_message":null})
+               "created_at":"1970-01-01T00:00:00.000Z","last_message":null,
+               "unread_count":0,"read_up_to":null})
     );
     let g = Conversation {
         kind: ConversationKind::Group as i32,

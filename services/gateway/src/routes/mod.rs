@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    routing::{delete, get, post},
+    routing::{delete, get, patch, post},
 };
 
 use crate::{
@@ -16,7 +16,9 @@ use crate::{
 pub mod accounts;
 pub mod conversations;
 mod members;
+pub mod message_changes;
 pub mod messages;
+pub mod reads;
 pub mod sessions;
 pub mod users;
 
@@ -43,6 +45,12 @@ pub(crate) fn api_routes(state: AppState) -> Router {
             "/api/v1/conversations/{id}/messages",
             get(messages::list).post(messages::send),
         )
+        .route(
+            "/api/v1/conversations/{id}/messages/{message_id}",
+            patch(message_changes::edit).delete(message_changes::delete),
+        )
+        .route("/api/v1/conversations/{id}/read", post(reads::mark))
+        .route("/api/v1/conversations/{id}/members", get(reads::members))
         .route("/api/v1/messages", post(messages::send_direct))
         .route("/api/v1/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::document))

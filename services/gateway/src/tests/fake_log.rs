@@ -31,7 +31,7 @@ impl FakeLog {
     pub fn push_message(&self, user: &str, id: &str, sent_at_ms: i64) -> EventId {
         let payload = DeliveryEvent {
             message: Some(message(id, sent_at_ms)),
-            trace_context: Default::default(),
+            ..Default::default()
         }
         .encode_to_vec();
         self.push_raw(user, Bytes::from(payload))
@@ -94,6 +94,7 @@ pub fn message(id: &str, sent_at_ms: i64) -> Message {
         body: format!("body of {id}"),
         client_msg_id: format!("k-{id}"),
         sent_at_ms,
+        ..Default::default()
     }
 }
 

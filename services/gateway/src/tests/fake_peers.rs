@@ -210,6 +210,7 @@ impl ChatService for FakeChat {
                 title: r.title,
                 created_at_ms: 1_795_509_744_123,
                 last_message: None,
+                ..Default::default()
             }),
             // A direct conversation "already exists"; groups are always new.
             created: !direct,
@@ -227,6 +228,8 @@ impl ChatService for FakeChat {
                 title: None,
                 created_at_ms: 0,
                 last_message: Some(message("m9", 5)),
+                unread_count: 3,
+                read_up_to: "m6".into(),
             }],
         }))
     }
@@ -289,5 +292,60 @@ impl ChatService for FakeChat {
             .filter(|m| m.sent_at_ms >= since)
             .collect();
         Ok(Response::new(chat::ListMessagesSinceResponse { messages }))
+    }
+    async fn edit_message(
+        &self,
+        r: Request<chat::EditMessageRequest>,
+    ) -> Answer<chat::EditMessageResponse> {
+        let r = r.into_inner();
+        match r.message_id.as_str() {
+            "theirs" => Err(error::status(ErrorCode::NotTheSender, "not the sender")),
+            "gone" => Err(error::status(ErrorCode::MessageNotFound, "no such message")),
+            _ => {
+                let mut m = message(&r.message_id, 5);
+                m.body = r.body;
+                m.edited_at_ms = Some(1_795_509_744_123);
+                Ok(Response::new(chat::EditMessageResponse {
+                    message: Some(m),
+                }))
+            }
+        }
+    }
+    async fn delete_message(
+        &self,
+        r: Request<chat::DeleteMessageRequest>,
+    ) -> Answer<chat::DeleteMessageResponse> {
+        let r = r.into_inner();
+        match r.message_id.as_str() {
+            "theirs" => Err(error::status(ErrorCode::NotTheSender, "not the sender")),
+            _ => {
+                let mut m = message(&r.message_id, 5);
+                m.body.clear();
+                m.deleted = true;
+                Ok(Response::new(chat::DeleteMessageResponse {
+                    message: Some(m),
+                }))
+            }
+        }
+    }
+    async fn mark_read(&self, r: Request<chat::MarkReadRequest>) -> Answer<chat::MarkReadResponse> {
+        match r.into_inner().message_id.as_str() {
+            "gone" => Err(error::status(ErrorCode::MessageNotFound, "no such message")),
+            _ => Ok(Response::new(chat::MarkReadResponse { moved: true })),
+        }
+    }
+    async fn list_read_markers(
+        &self,
+        r: Request<chat::ListReadMarkersRequest>,
+    ) -> Answer<chat::ListReadMarkersResponse> {
+        let conversation_id = r.into_inner().conversation_id;
+        let marker = |user: &str, message_id: &str| chat::ReadMarker {
+            conversation_id: conversation_id.clone(),
+            user_id: user.into(),
+            message_id: message_id.into(),
+        };
+        Ok(Response::new(chat::ListReadMarkersResponse {
+            markers: vec![marker(ME, "m3"), marker(OTHER, "")],
+        }))
     }
 }

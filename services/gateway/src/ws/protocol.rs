@@ -102,6 +102,32 @@ pub enum ServerFrame {
         /// The message.
         message: MessageJson,
     },
+    /// A message in one of the user's conversations was edited by its sender.
+    MessageEdited {
+        /// The event id to resume after (`since`).
+        event_id: String,
+        /// The message as it now is, with `edited_at`.
+        message: MessageJson,
+    },
+    /// A message in one of the user's conversations was deleted by its sender.
+    MessageDeleted {
+        /// The event id to resume after (`since`).
+        event_id: String,
+        /// The tombstone: `deleted` set, empty body.
+        message: MessageJson,
+    },
+    /// A member of one of the user's conversations (the user too, from another device)
+    /// moved their read marker.
+    Read {
+        /// The event id to resume after (`since`).
+        event_id: String,
+        /// The conversation.
+        conversation_id: String,
+        /// Whose marker moved.
+        user_id: String,
+        /// The newest message they have read.
+        message_id: String,
+    },
     /// The answer to a `send`.
     Ack {
         /// The `client_msg_id` of the send.

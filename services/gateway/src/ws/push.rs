@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::ws::Message as WsMessage;
 use gochat_delivery::Event;
-use gochat_proto::chat::v1::{DeliveryEvent, Message};
+use gochat_proto::chat::v1::{DeliveryEvent, EventKind, Message, ReadMarker};
 use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 use tracing::Span;
@@ -41,42 +41,58 @@ impl Source {
 /// A log event ready to push.
 #[derive(Debug)]
 pub(crate) struct Push {
-    /// The `message` frame.
+    /// The frame: `message`, `message_edited`, `message_deleted` or `read`.
     pub(crate) frame: WsMessage,
     event_id: String,
     message_id: String,
     conversation_id: String,
-    sent_at_ms: i64,
+    /// The send time of a new message: only new messages count as delivered.
+    sent_at_ms: Option<i64>,
     trace_context: HashMap<String, String>,
 }
 
 impl Push {
     /// The push for a log event, or `None` (logged) when its payload is unusable.
     pub(crate) fn decode(event: &Event) -> Option<Self> {
-        match DeliveryEvent::decode(event.payload.as_ref()) {
-            Ok(DeliveryEvent {
-                message: Some(message),
-                trace_context,
-            }) => Some(Self::new(event.id.to_string(), message, trace_context)),
-            Ok(_) => {
-                tracing::warn!(event_id = %event.id, "delivery event without a message; skipped");
-                None
-            }
+        let decoded = match DeliveryEvent::decode(event.payload.as_ref()) {
+            Ok(decoded) => decoded,
             Err(e) => {
                 tracing::warn!(event_id = %event.id, error = %e, "undecodable delivery event; skipped");
+                return None;
+            }
+        };
+        let event_id = event.id.to_string();
+        let trace_context = decoded.trace_context;
+        match (
+            EventKind::try_from(decoded.kind),
+            decoded.message,
+            decoded.read,
+        ) {
+            (Ok(EventKind::Message), Some(message), _) => {
+                Some(Self::new(event_id, message, trace_context))
+            }
+            (
+                Ok(kind @ (EventKind::MessageEdited | EventKind::MessageDeleted)),
+                Some(message),
+                _,
+            ) => Some(Self::changed(event_id, kind, message, trace_context)),
+            (Ok(EventKind::Read), _, Some(read)) => Some(Self::read(event_id, read, trace_context)),
+            (kind, _, _) => {
+                tracing::warn!(event_id, kind = ?kind, "delivery event without its content; skipped");
                 None
             }
         }
     }
 
-    /// The push of `message` as event `event_id` (a history message has no trace context).
+    /// The push of a new `message` as event `event_id` (a history message has no trace
+    /// context).
     pub(crate) fn new(
         event_id: String,
         message: Message,
         trace_context: HashMap<String, String>,
     ) -> Self {
         let (message_id, conversation_id) = (message.id.clone(), message.conversation_id.clone());
-        let sent_at_ms = message.sent_at_ms;
+        let sent_at_ms = Some(message.sent_at_ms);
         let frame = ServerFrame::Message {
             event_id: event_id.clone(),
             message: message.into(),
@@ -87,6 +103,54 @@ impl Push {
             message_id,
             conversation_id,
             sent_at_ms,
+            trace_context,
+        }
+    }
+
+    /// The push of an edit or delete: `message` is the message as it now is.
+    fn changed(
+        event_id: String,
+        kind: EventKind,
+        message: Message,
+        trace_context: HashMap<String, String>,
+    ) -> Self {
+        let (message_id, conversation_id) = (message.id.clone(), message.conversation_id.clone());
+        let (id, message) = (event_id.clone(), message.into());
+        let frame = if kind == EventKind::MessageDeleted {
+            ServerFrame::MessageDeleted {
+                event_id: id,
+                message,
+            }
+        } else {
+            ServerFrame::MessageEdited {
+                event_id: id,
+                message,
+            }
+        };
+        Self {
+            frame: WsMessage::text(frame.to_text()),
+            event_id,
+            message_id,
+            conversation_id,
+            sent_at_ms: None,
+            trace_context,
+        }
+    }
+
+    /// The push of a member's read marker moving.
+    fn read(event_id: String, read: ReadMarker, trace_context: HashMap<String, String>) -> Self {
+        let frame = ServerFrame::Read {
+            event_id: event_id.clone(),
+            conversation_id: read.conversation_id.clone(),
+            user_id: read.user_id,
+            message_id: read.message_id.clone(),
+        };
+        Self {
+            frame: WsMessage::text(frame.to_text()),
+            event_id,
+            message_id: read.message_id,
+            conversation_id: read.conversation_id,
+            sent_at_ms: None,
             trace_context,
         }
     }
@@ -112,11 +176,15 @@ impl Push {
         span
     }
 
-    /// Counts the frame as delivered; a live push also records its lag since the send.
+    /// Counts a new message's frame as delivered; a live push also records its lag since
+    /// the send. Other events are not messages delivered.
     pub(crate) fn delivered(&self, source: Source) {
+        let Some(sent_at_ms) = self.sent_at_ms else {
+            return;
+        };
         DELIVERED.with_label_values(&[source.label()]).inc();
         if source == Source::Live {
-            let lag_ms = gochat_runtime::clock::now_ms().saturating_sub(self.sent_at_ms);
+            let lag_ms = gochat_runtime::clock::now_ms().saturating_sub(sent_at_ms);
             DELIVERY_LAG.observe(lag_ms.max(0) as f64 / 1000.0);
         }
     }

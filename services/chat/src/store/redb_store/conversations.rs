@@ -155,6 +155,7 @@ pub(super) fn list(
             })?;
             Ok(ConversationSummary {
                 last_message: newest_message(&messages, &id)?,
+                read: super::changes::read_state(txn, &id, user_id)?,
                 conversation,
             })
         })

@@ -1,6 +1,7 @@
 //! The embedded [`ChatStore`]: one redb file, every operation one transaction. Opened with
 //! the embedded event log in the same file, a send's message and its events are one write.
 
+mod changes;
 mod conversations;
 mod messages;
 mod tables;
@@ -8,17 +9,18 @@ mod tables;
 use std::{path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use gochat_delivery::embedded::{Appended, EmbeddedEventLog};
+use gochat_delivery::embedded::{Appended, Appender, EmbeddedEventLog};
 use gochat_group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
 use self::tables::{
-    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, UNPUBLISHED, unavailable,
+    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, READ_MARKERS, UNPUBLISHED,
+    decode, unavailable,
 };
-use super::{ChatStore, StoreError};
+use super::{ChatStore, MarkedRead, StoreError};
 use crate::{
-    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, Publication,
-    StoredMessage,
+    ChangeOutcome, ChangeRequest, Conversation, ConversationSummary, CreatedConversation, Message,
+    MessageId, Publication, ReadState, StoredMessage,
 };
 
 /// Conversations and messages in a redb file (`<data_dir>/chat.redb` in local mode).
@@ -89,6 +91,47 @@ impl RedbChatStore {
             .write(work, |_| {}, StoreError::Unavailable)
             .await
     }
+
+    /// Runs `work` like [`Self::write`], handing it the event log's appender when this store
+    /// has the log: the events `work` appends commit with its writes and reach this
+    /// process's subscribers right after the commit.
+    async fn write_published<T, F>(&self, mut work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&WriteTransaction, Option<&Appender>) -> Result<(T, Option<Appended>), StoreError>
+            + Send
+            + 'static,
+    {
+        let appender = self.events.as_ref().map(EmbeddedEventLog::appender);
+        let (value, _) = self
+            .writer
+            .write(
+                move |txn| work(txn, appender.as_ref()),
+                |(_, appended): &(T, Option<Appended>)| {
+                    if let Some(appended) = appended {
+                        appended.notify();
+                    }
+                },
+                StoreError::Unavailable,
+            )
+            .await?;
+        if let Some(events) = &self.events {
+            events.trim_if_due().await;
+        }
+        Ok(value)
+    }
+}
+
+/// Appends `event` for `recipients` through `appender`.
+fn append(
+    appender: &Appender,
+    txn: &WriteTransaction,
+    recipients: &[String],
+    event: &bytes::Bytes,
+) -> Result<Appended, StoreError> {
+    appender
+        .append(txn, recipients, event)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 #[async_trait]
@@ -141,39 +184,27 @@ impl ChatStore for RedbChatStore {
         message: &Message,
         publication: &Publication,
     ) -> Result<StoredMessage, StoreError> {
-        let Some(events) = &self.events else {
+        if self.events.is_none() {
             return self.store_message(message).await;
-        };
+        }
         // The event is encoded here rather than on the writer thread, which every send
         // shares; a retry whose first message differs encodes that one there.
         let event = publication.event(message);
         let (message, publication) = (message.clone(), publication.clone());
-        let appender = events.appender();
-        let (stored, _) = self
-            .writer
-            .write(
-                move |txn| {
-                    messages::store_published(txn, message.clone(), |stored| {
-                        let event = if stored.id == message.id {
-                            event.clone()
-                        } else {
-                            publication.event(stored)
-                        };
-                        appender
-                            .append(txn, &publication.recipients, &event)
-                            .map_err(|e| StoreError::Unavailable(e.to_string()))
-                    })
-                },
-                |(_, appended): &(StoredMessage, Option<Appended>)| {
-                    if let Some(appended) = appended {
-                        appended.notify();
-                    }
-                },
-                StoreError::Unavailable,
-            )
-            .await?;
-        events.trim_if_due().await;
-        Ok(stored)
+        self.write_published(move |txn, appender| {
+            let Some(appender) = appender else {
+                return Err(StoreError::Unavailable("the event log is not open".into()));
+            };
+            messages::store_published(txn, message.clone(), |stored| {
+                let event = if stored.id == message.id {
+                    event.clone()
+                } else {
+                    publication.event(stored)
+                };
+                append(appender, txn, &publication.recipients, &event)
+            })
+        })
+        .await
     }
 
     async fn mark_published(
@@ -214,6 +245,95 @@ impl ChatStore for RedbChatStore {
             .await
     }
 
+    async fn message(
+        &self,
+        conversation_id: &str,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let conversation_id = conversation_id.to_owned();
+        self.read(move |txn| {
+            let table = txn.open_table(MESSAGES).map_err(unavailable)?;
+            let found = table
+                .get((conversation_id.as_str(), id.raw()))
+                .map_err(unavailable)?;
+            found.map(|bytes| decode(bytes.value())).transpose()
+        })
+        .await
+    }
+
+    async fn change_message(
+        &self,
+        request: &ChangeRequest,
+        publication: &Publication,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let (request, publication) = (request.clone(), publication.clone());
+        self.write_published(move |txn, appender| {
+            let mut outcome = changes::change(txn, &request)?;
+            let mut appended = None;
+            if let (
+                Some(appender),
+                ChangeOutcome::Applied {
+                    message,
+                    changed,
+                    published,
+                },
+            ) = (appender, &mut outcome)
+            {
+                if *changed {
+                    let event = publication.change_event(&request.change, message);
+                    appended = Some(append(appender, txn, &publication.recipients, &event)?);
+                }
+                // An unchanged message's change was published with the write that made it.
+                *published = true;
+            }
+            Ok((outcome, appended))
+        })
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        message_id: MessageId,
+        publication: &Publication,
+    ) -> Result<MarkedRead, StoreError> {
+        let (conversation_id, user_id) = (conversation_id.to_owned(), user_id.to_owned());
+        let publication = publication.clone();
+        self.write_published(move |txn, appender| {
+            let moved = changes::mark_read(txn, &conversation_id, &user_id, message_id)?;
+            let appended = match appender {
+                Some(appender) if moved => {
+                    let event = publication.read_event(&conversation_id, &user_id, message_id);
+                    Some(append(appender, txn, &publication.recipients, &event)?)
+                }
+                _ => None,
+            };
+            let published = appender.is_some();
+            Ok((MarkedRead { moved, published }, appended))
+        })
+        .await
+    }
+
+    async fn read_markers(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<(String, MessageId)>, StoreError> {
+        let conversation_id = conversation_id.to_owned();
+        self.read(move |txn| changes::markers(txn, &conversation_id))
+            .await
+    }
+
+    async fn read_state(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+    ) -> Result<ReadState, StoreError> {
+        let (conversation_id, user_id) = (conversation_id.to_owned(), user_id.to_owned());
+        self.read(move |txn| changes::read_state(txn, &conversation_id, &user_id))
+            .await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.read(|txn| {
             let table = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
@@ -233,6 +353,7 @@ fn create_tables(db: &Database) -> Result<(), StoreError> {
     txn.open_table(MESSAGES).map_err(unavailable)?;
     txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
     txn.open_table(UNPUBLISHED).map_err(unavailable)?;
+    txn.open_table(READ_MARKERS).map_err(unavailable)?;
     txn.commit().map_err(unavailable)
 }
 

@@ -21,6 +21,9 @@ pub(super) const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition
 /// (conversation id, sender id, client_msg_id) -> message id.
 pub(super) const IDEMPOTENCY: TableDefinition<(&str, &str, &str), u64> =
     TableDefinition::new("idempotency");
+/// (conversation id, user id) -> the newest message id the user has read there.
+pub(super) const READ_MARKERS: TableDefinition<(&str, &str), u64> =
+    TableDefinition::new("read_markers");
 /// (conversation id, message id) of messages whose delivery events are not published yet.
 /// The table keeps its first name, `undelivered`, so existing data dirs keep their state.
 pub(super) const UNPUBLISHED: TableDefinition<(&str, u64), ()> =

@@ -194,28 +194,33 @@ impl ScyllaChatStore {
     pub(super) async fn list(&self, user_id: &str) -> Result<Vec<ConversationSummary>, StoreError> {
         let memberships = self.memberships(user_id).await?;
         stream::iter(memberships)
-            .map(|(id, _, newest)| self.summary(id, newest))
+            .map(|(id, _, newest)| self.summary(id, newest, user_id))
             .buffered(CONCURRENCY)
             .try_collect()
             .await
     }
 
-    /// One list entry: the conversation and its newest message.
+    /// One list entry: the conversation, its newest message and the user's read state.
     async fn summary(
         &self,
         id: String,
         newest: Option<i64>,
+        user_id: &str,
     ) -> Result<ConversationSummary, StoreError> {
         let conversation = self.load_conversation(&id).await?.ok_or_else(|| {
             StoreError::Corrupt(format!("membership points at missing conversation {id}"))
         })?;
-        let last_message = match newest {
-            Some(raw) => self.newest_message(&id, keys::read_id(raw)?).await?,
-            None => None,
+        let last_message = async {
+            match newest {
+                Some(raw) => self.newest_message(&id, keys::read_id(raw)?).await,
+                None => Ok(None),
+            }
         };
+        let (last_message, read) = futures::try_join!(last_message, self.unread(&id, user_id))?;
         Ok(ConversationSummary {
             conversation,
             last_message,
+            read,
         })
     }
 }

@@ -48,14 +48,13 @@ impl ScyllaChatStore {
                 published: false,
             });
         };
-        let first = Message {
-            id: first_id,
-            conversation_id: conversation_id.to_owned(),
-            sender_id: message.sender_id.clone(),
-            body: first_body,
-            client_msg_id: message.client_msg_id.clone(),
-            sent_at_ms: first_id.unix_ms(),
-        };
+        let first = Message::new(
+            first_id,
+            conversation_id.to_owned(),
+            message.sender_id.clone(),
+            first_body,
+            message.client_msg_id.clone(),
+        );
         let (stored, published) = futures::try_join!(
             self.message(conversation_id, first_id),
             self.published(conversation_id, first_id),

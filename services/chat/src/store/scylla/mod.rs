@@ -9,6 +9,7 @@
 //! them, identically. A message's row is written last and is its commit point: history and
 //! catch-up read only message rows, and everything they rely on was written before.
 
+mod changes;
 mod claims;
 mod conversations;
 mod history;
@@ -28,16 +29,17 @@ use gochat_cql::scylla::{
 };
 
 use self::statements::Statements;
-use super::{ChatStore, StoreError};
+use super::{ChatStore, MarkedRead, StoreError};
 use crate::conversation_cache::{self, ConversationCache};
 use crate::recent::RecentMap;
 use crate::{
-    Conversation, ConversationSummary, CreatedConversation, Message, MessageId, StoredMessage,
+    ChangeOutcome, ChangeRequest, Conversation, ConversationSummary, CreatedConversation, Message,
+    MessageId, Publication, ReadState, StoredMessage,
 };
 
 pub use self::claims::{DEFAULT_CLAIM_TTL, SendClaims, claim_key};
 pub use self::keys::{BUCKET_MS, bucket_at, bucket_of, direct_pair};
-pub use self::schema::{SCHEMA, migrate};
+pub use self::schema::{ADDED_COLUMNS, SCHEMA, migrate};
 
 /// How many independent statements one operation runs at once (member fan-out, the
 /// conversations of a list or of a catch-up).
@@ -173,6 +175,53 @@ impl ChatStore for ScyllaChatStore {
         limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
         self.since(user_id, since_ms, limit).await
+    }
+
+    async fn message(
+        &self,
+        conversation_id: &str,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        ScyllaChatStore::message(self, conversation_id, id).await
+    }
+
+    async fn change_message(
+        &self,
+        request: &ChangeRequest,
+        _publication: &Publication,
+    ) -> Result<ChangeOutcome, StoreError> {
+        self.change(request).await
+    }
+
+    async fn mark_read(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        message_id: MessageId,
+        _publication: &Publication,
+    ) -> Result<MarkedRead, StoreError> {
+        let moved = self
+            .move_marker(conversation_id, user_id, message_id)
+            .await?;
+        Ok(MarkedRead {
+            moved,
+            published: false,
+        })
+    }
+
+    async fn read_markers(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<(String, MessageId)>, StoreError> {
+        self.markers(conversation_id).await
+    }
+
+    async fn read_state(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+    ) -> Result<ReadState, StoreError> {
+        self.unread(conversation_id, user_id).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -27,20 +27,26 @@ where
         .collect()
 }
 
-/// A message row: id, sender, body, client_msg_id.
-pub(super) type MessageRow = (i64, String, String, String);
+/// A message row: id, sender, body, client_msg_id, edit time, deleted.
+pub(super) type MessageRow = (i64, String, String, String, Option<i64>, Option<bool>);
 
-/// The message a row of `conversation_id` holds; its time is its id's.
+/// The message a row of `conversation_id` holds; its time is its id's. A deleted message's
+/// body reads empty whatever the row still holds (an edit that raced the delete).
 pub(super) fn message(conversation_id: &str, row: MessageRow) -> Result<Message, StoreError> {
-    let (raw, sender_id, body, client_msg_id) = row;
+    let (raw, sender_id, body, client_msg_id, edited_at_ms, deleted) = row;
     let id = keys::read_id(raw)?;
+    let deleted = deleted.unwrap_or(false);
     Ok(Message {
-        id,
-        conversation_id: conversation_id.to_owned(),
-        sender_id,
-        body,
-        client_msg_id,
-        sent_at_ms: id.unix_ms(),
+        edited_at_ms,
+        deleted,
+        body: if deleted { String::new() } else { body },
+        ..Message::new(
+            id,
+            conversation_id.to_owned(),
+            sender_id,
+            String::new(),
+            client_msg_id,
+        )
     })
 }
 
@@ -94,14 +100,15 @@ mod tests {
     #[test]
     fn message_time_is_the_id_time() {
         let id = MessageId::from_parts(86_400_000, 1, 2);
-        let row = (
-            i64::try_from(id.raw()).unwrap(),
-            "s".into(),
-            "b".into(),
-            "k".into(),
-        );
-        let decoded = message("c", row).unwrap();
+        let row = |raw: i64, deleted: Option<bool>| {
+            (raw, "s".into(), "b".into(), "k".into(), None, deleted)
+        };
+        let raw = i64::try_from(id.raw()).unwrap();
+        let decoded = message("c", row(raw, None)).unwrap();
         assert_eq!((decoded.id, decoded.sent_at_ms), (id, id.unix_ms()));
-        assert!(message("c", (-5, "s".into(), "b".into(), "k".into())).is_err());
+        assert_eq!((decoded.body.as_str(), decoded.deleted), ("b", false));
+        let deleted = message("c", row(raw, Some(true))).unwrap();
+        assert_eq!((deleted.body.as_str(), deleted.deleted), ("", true));
+        assert!(message("c", row(-5, None)).is_err());
     }
 }

@@ -28,10 +28,12 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS {ks}.conversation_buckets (\
         conversation_id text, bucket int, PRIMARY KEY ((conversation_id), bucket)) \
         WITH CLUSTERING ORDER BY (bucket DESC)",
-    // The messages, partitioned by conversation and bucket, newest first.
+    // The messages, partitioned by conversation and bucket, newest first. An edit sets
+    // `edited_at_ms`; a delete empties `body` and sets `deleted` (see `ADDED_COLUMNS`).
     "CREATE TABLE IF NOT EXISTS {ks}.messages (\
         conversation_id text, bucket int, message_id bigint, sender_id text, body text, \
-        client_msg_id text, PRIMARY KEY ((conversation_id, bucket), message_id)) \
+        client_msg_id text, edited_at_ms bigint, deleted boolean, \
+        PRIMARY KEY ((conversation_id, bucket), message_id)) \
         WITH CLUSTERING ORDER BY (message_id DESC)",
     // Idempotency records, claimed with IF NOT EXISTS before the message is written; they
     // carry the first message's id and body so a retry can finish an interrupted store.
@@ -42,12 +44,30 @@ pub const SCHEMA: &[&str] = &[
     // The table keeps its first name so existing keyspaces keep their state.
     "CREATE TABLE IF NOT EXISTS {ks}.message_deliveries (\
         conversation_id text, message_id bigint, PRIMARY KEY ((conversation_id, message_id)))",
+    // Read markers: each member's newest read message. A move inserts the new row and then
+    // deletes that user's rows below it, so concurrent moves never lose the furthest one
+    // (no read-before-write race, no lightweight transaction); reads take the largest.
+    "CREATE TABLE IF NOT EXISTS {ks}.read_markers (\
+        conversation_id text, user_id text, message_id bigint, \
+        PRIMARY KEY ((conversation_id), user_id, message_id)) \
+        WITH CLUSTERING ORDER BY (user_id ASC, message_id DESC)",
 ];
 
-/// Creates the chat tables in `keyspace` (which must exist) if they are missing and waits
-/// for schema agreement. Idempotent: run at every start and by `gochat migrate`.
+/// Columns added to tables after keyspaces were first created with them: (table, column,
+/// type). [`migrate`] adds each one that a keyspace lacks.
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("messages", "edited_at_ms", "bigint"),
+    ("messages", "deleted", "boolean"),
+];
+
+/// Creates the chat tables in `keyspace` (which must exist) if they are missing, adds the
+/// [`ADDED_COLUMNS`] they lack, and waits for schema agreement. Idempotent: run at every
+/// start and by `gochat migrate`.
 pub async fn migrate(session: &Session, keyspace: &str) -> Result<(), StoreError> {
     gochat_cql::apply_schema(session, keyspace, SCHEMA)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    gochat_cql::add_columns(session, keyspace, ADDED_COLUMNS)
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }

@@ -40,6 +40,13 @@ pub(super) struct Statements {
     pub(super) select_page_before: PreparedStatement,
     pub(super) select_since: PreparedStatement,
     pub(super) insert_published: PreparedStatement,
+    pub(super) edit_message: PreparedStatement,
+    pub(super) delete_message: PreparedStatement,
+    pub(super) insert_read_marker: PreparedStatement,
+    pub(super) trim_read_markers: PreparedStatement,
+    pub(super) select_read_marker: PreparedStatement,
+    pub(super) select_read_markers: PreparedStatement,
+    pub(super) select_unread: PreparedStatement,
     pub(super) select_published: PreparedStatement,
     pub(super) ping: PreparedStatement,
 }
@@ -47,7 +54,8 @@ pub(super) struct Statements {
 /// A message row's columns, in the order `rows::message` decodes them.
 macro_rules! message_columns {
     () => {
-        "SELECT message_id, sender_id, body, client_msg_id FROM {ks}.messages "
+        "SELECT message_id, sender_id, body, client_msg_id, edited_at_ms, deleted \
+         FROM {ks}.messages "
     };
 }
 
@@ -102,6 +110,21 @@ const INSERT_PUBLISHED: &str =
     "INSERT INTO {ks}.message_deliveries (conversation_id, message_id) VALUES (?, ?)";
 const SELECT_PUBLISHED: &str = "SELECT message_id FROM {ks}.message_deliveries \
     WHERE conversation_id = ? AND message_id = ?";
+const EDIT_MESSAGE: &str = "UPDATE {ks}.messages SET body = ?, edited_at_ms = ? \
+    WHERE conversation_id = ? AND bucket = ? AND message_id = ? \
+    IF sender_id = ? AND deleted != true";
+const DELETE_MESSAGE: &str = "UPDATE {ks}.messages SET body = '', deleted = true \
+    WHERE conversation_id = ? AND bucket = ? AND message_id = ? IF sender_id = ?";
+const INSERT_READ_MARKER: &str =
+    "INSERT INTO {ks}.read_markers (conversation_id, user_id, message_id) VALUES (?, ?, ?)";
+const TRIM_READ_MARKERS: &str = "DELETE FROM {ks}.read_markers \
+    WHERE conversation_id = ? AND user_id = ? AND message_id < ?";
+const SELECT_READ_MARKER: &str = "SELECT message_id FROM {ks}.read_markers \
+    WHERE conversation_id = ? AND user_id = ? LIMIT 1";
+const SELECT_READ_MARKERS: &str =
+    "SELECT user_id, message_id FROM {ks}.read_markers WHERE conversation_id = ?";
+const SELECT_UNREAD: &str = "SELECT sender_id, deleted FROM {ks}.messages \
+    WHERE conversation_id = ? AND bucket = ? AND message_id > ? ORDER BY message_id ASC LIMIT ?";
 const PING: &str = "SELECT release_version FROM system.local WHERE key = 'local'";
 
 impl Statements {
@@ -130,6 +153,13 @@ impl Statements {
             select_page_before: p(Idempotent, SELECT_PAGE_BEFORE).await?,
             select_since: p(Idempotent, SELECT_SINCE).await?,
             insert_published: p(Idempotent, INSERT_PUBLISHED).await?,
+            edit_message: p(Conditional, EDIT_MESSAGE).await?,
+            delete_message: p(Conditional, DELETE_MESSAGE).await?,
+            insert_read_marker: p(Idempotent, INSERT_READ_MARKER).await?,
+            trim_read_markers: p(Idempotent, TRIM_READ_MARKERS).await?,
+            select_read_marker: p(Idempotent, SELECT_READ_MARKER).await?,
+            select_read_markers: p(Idempotent, SELECT_READ_MARKERS).await?,
+            select_unread: p(Idempotent, SELECT_UNREAD).await?,
             select_published: p(Idempotent, SELECT_PUBLISHED).await?,
             ping: p(Idempotent, PING).await?,
         })

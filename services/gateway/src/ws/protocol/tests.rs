@@ -79,6 +79,8 @@ fn message() -> MessageJson {
         body: "b".into(),
         client_msg_id: "k".into(),
         sent_at: "1970-01-01T00:00:00.000Z".into(),
+        edited_at: None,
+        deleted: false,
     }
 }
 

@@ -13,10 +13,12 @@ fn event_with(trace_context: HashMap<String, String>, sent_at_ms: i64) -> Event 
         body: "hi".into(),
         client_msg_id: "k1".into(),
         sent_at_ms,
+        ..Default::default()
     };
     let payload = DeliveryEvent {
         message: Some(message),
         trace_context,
+        ..Default::default()
     };
     Event {
         id: EventId::new(5, 0),
