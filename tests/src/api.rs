@@ -252,6 +252,53 @@ impl ApiClient {
             .await
     }
 
+    /// `PATCH /api/v1/conversations/{id}/messages/{message_id}`.
+    pub async fn edit(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        message_id: &str,
+        body: &str,
+    ) -> Result<ApiResponse, HarnessError> {
+        let path = message_path(conversation_id, message_id);
+        let json = json!({"body": body});
+        self.call(Method::PATCH, &path, Some(token), Some(&json))
+            .await
+    }
+
+    /// `DELETE /api/v1/conversations/{id}/messages/{message_id}`.
+    pub async fn delete_message(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<ApiResponse, HarnessError> {
+        let path = message_path(conversation_id, message_id);
+        self.call(Method::DELETE, &path, Some(token), None).await
+    }
+
+    /// `POST /api/v1/conversations/{id}/read`.
+    pub async fn mark_read(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<ApiResponse, HarnessError> {
+        let path = format!("/api/v1/conversations/{}/read", segment(conversation_id));
+        let json = json!({"message_id": message_id});
+        self.post(&path, Some(token), &json).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/members`.
+    pub async fn members(
+        &self,
+        token: &str,
+        conversation_id: &str,
+    ) -> Result<ApiResponse, HarnessError> {
+        let path = format!("/api/v1/conversations/{}/members", segment(conversation_id));
+        self.call(Method::GET, &path, Some(token), None).await
+    }
+
     /// `POST /api/v1/messages` (send in the direct conversation with `recipient_id`).
     pub async fn send_direct(
         &self,
@@ -272,6 +319,15 @@ fn path_and_query(url: &Url) -> String {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     }
+}
+
+/// The path of one message.
+fn message_path(conversation_id: &str, message_id: &str) -> String {
+    format!(
+        "/api/v1/conversations/{}/messages/{}",
+        segment(conversation_id),
+        segment(message_id)
+    )
 }
 
 /// Percent-encodes an opaque id for use as one path segment.

@@ -88,7 +88,8 @@ fn has_keys(value: &Value, keys: &[&str], what: &str) {
     }
 }
 
-/// Asserts a Message: `{id, conversation_id, sender_id, body, client_msg_id, sent_at}`.
+/// Asserts a Message: `{id, conversation_id, sender_id, body, client_msg_id, sent_at,
+/// edited_at, deleted}`.
 #[track_caller]
 pub fn message(value: &Value) {
     let keys = [
@@ -98,6 +99,8 @@ pub fn message(value: &Value) {
         "body",
         "client_msg_id",
         "sent_at",
+        "edited_at",
+        "deleted",
     ];
     has_keys(value, &keys, "Message");
     for key in ["id", "conversation_id", "sender_id", "client_msg_id"] {
@@ -108,9 +111,17 @@ pub fn message(value: &Value) {
         "Message.body is not a string: {value}"
     );
     utc_time(&value["sent_at"], "Message.sent_at");
+    if !value["edited_at"].is_null() {
+        utc_time(&value["edited_at"], "Message.edited_at");
+    }
+    assert!(
+        value["deleted"].is_boolean(),
+        "Message.deleted is not a boolean: {value}"
+    );
 }
 
-/// Asserts a Conversation: `{id, kind, member_ids, title, created_at, last_message}`.
+/// Asserts a Conversation: `{id, kind, member_ids, title, created_at, last_message,
+/// unread_count, read_up_to}`.
 #[track_caller]
 pub fn conversation(value: &Value) {
     let keys = [
@@ -120,6 +131,8 @@ pub fn conversation(value: &Value) {
         "title",
         "created_at",
         "last_message",
+        "unread_count",
+        "read_up_to",
     ];
     has_keys(value, &keys, "Conversation");
     id(&value["id"], "Conversation.id");
@@ -140,6 +153,13 @@ pub fn conversation(value: &Value) {
     utc_time(&value["created_at"], "Conversation.created_at");
     if !value["last_message"].is_null() {
         message(&value["last_message"]);
+    }
+    assert!(
+        value["unread_count"].is_u64(),
+        "Conversation.unread_count is not a count: {value}"
+    );
+    if !value["read_up_to"].is_null() {
+        id(&value["read_up_to"], "Conversation.read_up_to");
     }
 }
 

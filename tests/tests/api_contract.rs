@@ -7,6 +7,8 @@
 
 #[path = "contract/accounts.rs"]
 mod accounts;
+#[path = "contract/changes.rs"]
+mod changes;
 #[path = "contract/conversations.rs"]
 mod conversations;
 #[path = "contract/groups.rs"]
@@ -19,6 +21,8 @@ mod messages;
 mod operations;
 #[path = "contract/rate_limit.rs"]
 mod rate_limit;
+#[path = "contract/reads.rs"]
+mod reads;
 #[path = "contract/restart.rs"]
 mod restart;
 #[path = "contract/resume.rs"]

@@ -179,7 +179,9 @@ async fn migrate_adds_the_columns_an_older_keyspace_lacks() {
     );
     session.query_unpaged(old_messages, &[]).await.unwrap();
     scylla::migrate(&session, &keyspace).await.expect("migrate");
-    scylla::migrate(&session, &keyspace).await.expect("migrate again");
+    scylla::migrate(&session, &keyspace)
+        .await
+        .expect("migrate again");
     let columns: Vec<String> = session
         .query_unpaged(
             "SELECT column_name FROM system_schema.columns \
@@ -196,11 +198,13 @@ async fn migrate_adds_the_columns_an_older_keyspace_lacks() {
         .collect();
     for (table, column, _) in scylla::ADDED_COLUMNS {
         assert_eq!(*table, "messages");
-        assert!(columns.iter().any(|c| c == column), "{column} in {columns:?}");
+        assert!(
+            columns.iter().any(|c| c == column),
+            "{column} in {columns:?}"
+        );
     }
     let store = ScyllaChatStore::new(Arc::clone(&session), &keyspace)
         .await
         .expect("prepare the store");
-    conformance::changes::sender_edits_and_deletes(&(Arc::new(store) as Arc<dyn ChatStore>))
-        .await;
+    conformance::changes::sender_edits_and_deletes(&(Arc::new(store) as Arc<dyn ChatStore>)).await;
 }

@@ -2,8 +2,9 @@ use axum::{body::to_bytes, http::StatusCode};
 
 use super::*;
 
-/// Every code named in api-v1.md (and the conventions), with the status the contract gives it.
-const CONTRACT: [(&str, u16); 23] = [
+/// Every code named in api-v1.md (and the conventions) and in the additions of docs/api.md,
+/// with the status the contract gives it.
+const CONTRACT: [(&str, u16); 25] = [
     ("invalid_request", 400),
     ("invalid_email", 400),
     ("weak_password", 400),
@@ -27,6 +28,8 @@ const CONTRACT: [(&str, u16); 23] = [
     ("rate_limited", 429),
     ("unavailable", 503),
     ("internal", 500),
+    ("not_the_sender", 403),
+    ("message_not_found", 404),
 ];
 
 #[test]

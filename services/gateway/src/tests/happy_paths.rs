@@ -258,3 +258,67 @@ async fn messages() {
     assert_eq!(got.2["next_before"], serde_json::Value::Null);
     assert_eq!(got.2["messages"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn edits_deletes_and_read_markers() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let path = "/api/v1/conversations/c1/messages/m5";
+    let got = call(
+        &r,
+        authed(&h, Method::PATCH, path, Some(r#"{"body":"fixed"}"#)),
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(got.2["body"], "fixed");
+    assert_eq!(got.2["edited_at"], "2026-11-24T08:42:24.123Z");
+    assert_eq!(got.2["deleted"], false);
+    let theirs = "/api/v1/conversations/c1/messages/theirs";
+    let got = call(
+        &r,
+        authed(&h, Method::PATCH, theirs, Some(r#"{"body":"x"}"#)),
+    )
+    .await;
+    assert_error(&got, StatusCode::FORBIDDEN, "not_the_sender");
+    let got = call(&r, authed(&h, Method::DELETE, theirs, None)).await;
+    assert_error(&got, StatusCode::FORBIDDEN, "not_the_sender");
+    let gone = "/api/v1/conversations/c1/messages/gone";
+    let got = call(&r, authed(&h, Method::PATCH, gone, Some(r#"{"body":"x"}"#))).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "message_not_found");
+    let got = call(&r, authed(&h, Method::PATCH, path, Some(r#"{"text":"x"}"#))).await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "invalid_request");
+
+    let got = call(&r, authed(&h, Method::DELETE, path, None)).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT);
+
+    let read = "/api/v1/conversations/c1/read";
+    let got = call(
+        &r,
+        authed(&h, Method::POST, read, Some(r#"{"message_id":"m5"}"#)),
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT);
+    let got = call(
+        &r,
+        authed(&h, Method::POST, read, Some(r#"{"message_id":"gone"}"#)),
+    )
+    .await;
+    assert_error(&got, StatusCode::NOT_FOUND, "message_not_found");
+
+    let got = call(
+        &r,
+        authed(&h, Method::GET, "/api/v1/conversations/c1/members", None),
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::OK);
+    assert_eq!(
+        got.2,
+        json!({"members":[{"user_id":ME,"read_up_to":"m3"},{"user_id":OTHER,"read_up_to":null}]})
+    );
+    let got = call(&r, authed(&h, Method::GET, "/api/v1/conversations", None)).await;
+    let listed = &got.2["conversations"][0];
+    assert_eq!(
+        (&listed["unread_count"], &listed["read_up_to"]),
+        (&json!(3), &json!("m6"))
+    );
+}

@@ -101,3 +101,73 @@ fn unusable_payloads_are_skipped() {
     };
     assert!(Push::decode(&empty).is_none());
 }
+
+/// An event of `kind` with `message` and `read` as given.
+fn event_of(kind: EventKind, message: Option<Message>, read: Option<ReadMarker>) -> Event {
+    let payload = DeliveryEvent {
+        message,
+        kind: kind.into(),
+        read,
+        ..Default::default()
+    };
+    Event {
+        id: EventId::new(7, 1),
+        payload: Bytes::from(payload.encode_to_vec()),
+    }
+}
+
+fn frame_json(push: &Push) -> serde_json::Value {
+    match &push.frame {
+        WsMessage::Text(text) => serde_json::from_str(text.as_str()).unwrap(),
+        other => panic!("not a text frame: {other:?}"),
+    }
+}
+
+#[test]
+fn changes_and_read_markers_become_their_frames_and_are_not_counted_as_deliveries() {
+    let message = Message {
+        id: "m1".into(),
+        conversation_id: "c1".into(),
+        sender_id: "u1".into(),
+        body: String::new(),
+        deleted: true,
+        ..Default::default()
+    };
+    let deleted = Push::decode(&event_of(
+        EventKind::MessageDeleted,
+        Some(message.clone()),
+        None,
+    ))
+    .expect("a delete event");
+    let json = frame_json(&deleted);
+    assert_eq!(
+        (&json["type"], &json["event_id"]),
+        (&"message_deleted".into(), &"7-1".into())
+    );
+    assert_eq!(json["message"]["deleted"], true);
+
+    let edited = Push::decode(&event_of(EventKind::MessageEdited, Some(message), None))
+        .expect("an edit event");
+    assert_eq!(frame_json(&edited)["type"], "message_edited");
+
+    let marker = ReadMarker {
+        conversation_id: "c1".into(),
+        user_id: "u2".into(),
+        message_id: "m1".into(),
+    };
+    let read = Push::decode(&event_of(EventKind::Read, None, Some(marker))).expect("a read event");
+    assert_eq!(
+        frame_json(&read),
+        serde_json::json!({"type":"read","event_id":"7-1","conversation_id":"c1",
+                           "user_id":"u2","message_id":"m1"})
+    );
+
+    let before = DELIVERED.with_label_values(&["replay"]).get();
+    for push in [&deleted, &edited, &read] {
+        push.delivered(Source::Replay);
+    }
+    assert_eq!(DELIVERED.with_label_values(&["replay"]).get(), before);
+
+    assert!(Push::decode(&event_of(EventKind::Read, None, None)).is_none());
+    assert!(Push::decode(&event_of(EventKind::MessageEdited, None, None)).is_none());
+}
