@@ -18,4 +18,7 @@ pub mod embedded;
 pub mod redis;
 
 pub use event_id::{EventId, ParseEventIdError};
-pub use log::{DeliveryError, Event, EventLog, Replay, Subscription};
+/// Signals a subscription buffers before further ones are dropped.
+pub(crate) const SIGNAL_CAPACITY: usize = 64;
+
+pub use log::{DeliveryError, Event, EventLog, Presence, Replay, Subscription};

@@ -32,24 +32,71 @@ pub enum DeliveryError {
     Unavailable(String),
 }
 
-/// Live events for one user on this process, in log order. Dropping it ends the
-/// subscription. When the subscriber falls too far behind, the stream ends early (the
-/// receiver yields `None`) rather than buffering without bound; the client then resumes
-/// with `since`.
+/// Whether a user is connected anywhere, and when they last were.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Presence {
+    /// The user has a live subscription on some process.
+    pub online: bool,
+    /// While offline: when the user was last seen connected (ms since the Unix epoch), if
+    /// known. `None` while online.
+    pub last_seen_ms: Option<u64>,
+}
+
+/// Live events for one user on this process, in log order, and the signals sent to them.
+/// Dropping it ends the subscription. When the subscriber falls too far behind, the stream
+/// ends early (the receiver yields `None`) rather than buffering without bound; the client
+/// then resumes with `since`.
 #[derive(Debug)]
 pub struct Subscription {
     events: flume::Receiver<Event>,
+    signals: Option<flume::Receiver<Bytes>>,
+    came_online: bool,
 }
 
 impl Subscription {
-    /// Wraps the receiving end that an implementation feeds.
+    /// Wraps the receiving end of events that an implementation feeds, without signals.
     pub fn new(events: flume::Receiver<Event>) -> Self {
-        Self { events }
+        Self {
+            events,
+            signals: None,
+            came_online: false,
+        }
+    }
+
+    /// Wraps the receiving ends of events and signals; `came_online` says whether this
+    /// subscription made the user present (they had no other live one anywhere).
+    pub fn with_signals(
+        events: flume::Receiver<Event>,
+        signals: flume::Receiver<Bytes>,
+        came_online: bool,
+    ) -> Self {
+        Self {
+            events,
+            signals: Some(signals),
+            came_online,
+        }
     }
 
     /// The next live event, or `None` when the subscription has ended.
-    pub async fn next(&mut self) -> Option<Event> {
+    pub async fn next(&self) -> Option<Event> {
         self.events.recv_async().await.ok()
+    }
+
+    /// The next signal (see [`EventLog::signal`]). Never resolves once the subscription has
+    /// no more signals to give: its end shows in [`Self::next`].
+    pub async fn next_signal(&self) -> Bytes {
+        match &self.signals {
+            Some(signals) => match signals.recv_async().await {
+                Ok(signal) => signal,
+                Err(_) => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Whether the user had no live subscription anywhere when this one started.
+    pub fn came_online(&self) -> bool {
+        self.came_online
     }
 }
 
@@ -68,8 +115,23 @@ pub trait EventLog: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Replay, DeliveryError>;
 
-    /// Starts live delivery of `user`'s events appended from now on to this process.
+    /// Starts live delivery of `user`'s events appended from now on to this process, and
+    /// marks the user present here.
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError>;
+
+    /// Hands `payload` to the live subscriptions of each of `recipients`, on whatever
+    /// process they are, without logging it: best-effort, never replayed, dropped for a
+    /// subscription whose signal buffer is full (typing, presence changes). Only the
+    /// processes where a recipient is present do any work.
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError>;
+
+    /// Whether each of `users` is present anywhere, and when each was last seen; in order.
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError>;
+
+    /// Called after dropping a subscription of `user`: when this process holds no other,
+    /// the user is no longer present here and is last seen now. Answers the user's presence
+    /// afterwards (still online while another subscription lives, here or elsewhere).
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError>;
 
     /// Answers when the backend is reachable (for readiness).
     async fn ping(&self) -> Result<(), DeliveryError>;

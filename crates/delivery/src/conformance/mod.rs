@@ -9,6 +9,7 @@
 mod live;
 mod order;
 mod retention;
+mod signals;
 
 use std::{
     sync::{
@@ -33,6 +34,7 @@ pub use order::{
     replay_returns_later_events_in_order,
 };
 pub use retention::{ping_answers, truncation_is_reported_after_trimming};
+pub use signals::{presence_follows_subscriptions, signals_reach_present_recipients_only};
 
 /// What the suite needs from an implementation beyond [`EventLog`].
 #[async_trait]
@@ -65,6 +67,8 @@ pub async fn run_core(log: Arc<dyn EventLog>) {
     concurrent_publishes_get_unique_increasing_ids(&log).await;
     live_events_arrive_in_order(&log).await;
     every_subscription_of_a_user_receives(&log).await;
+    signals_reach_present_recipients_only(&log).await;
+    presence_follows_subscriptions(&log).await;
     ping_answers(&log).await;
 }
 

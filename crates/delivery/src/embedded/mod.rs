@@ -49,7 +49,7 @@ use redb::{Database, WriteTransaction};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use store::{Imported, Trimmed};
 
-use crate::{DeliveryError, Event, EventId, EventLog, Replay, Subscription};
+use crate::{DeliveryError, Event, EventId, EventLog, Presence, Replay, Subscription};
 use clock::duration_ms;
 use registry::Registry;
 
@@ -296,7 +296,27 @@ impl EventLog for EmbeddedEventLog {
     }
 
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
-        Ok(Subscription::new(self.live.subscribe(user)))
+        let live = self.live.subscribe(user);
+        Ok(Subscription::with_signals(
+            live.events,
+            live.signals,
+            live.came_online,
+        ))
+    }
+
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
+        for user in crate::log::distinct_recipients(recipients) {
+            self.live.signal(&user, &payload);
+        }
+        Ok(())
+    }
+
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError> {
+        Ok(users.iter().map(|user| self.live.presence(user)).collect())
+    }
+
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError> {
+        Ok(self.live.release(user, self.clock.now_ms()))
     }
 
     async fn ping(&self) -> Result<(), DeliveryError> {

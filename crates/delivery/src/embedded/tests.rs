@@ -189,7 +189,7 @@ async fn each_user_counts_its_own_sequence_within_a_millisecond() {
 async fn a_repeated_recipient_gets_the_event_once() {
     let dir = TempDir::new().unwrap();
     let (log, _clock) = manual_log(&dir);
-    let mut sub = log.subscribe("ada").await.unwrap();
+    let sub = log.subscribe("ada").await.unwrap();
     log.publish(&users(&["ada", "bob", "ada"]), Bytes::from_static(b"hi"))
         .await
         .unwrap();
@@ -314,7 +314,7 @@ async fn an_overflowing_subscription_keeps_exactly_its_capacity() {
     let dir = TempDir::new().unwrap();
     let (log, _clock) = manual_log(&dir);
     let log = log.with_subscriber_capacity(4);
-    let mut stalled = log.subscribe("ada").await.unwrap();
+    let stalled = log.subscribe("ada").await.unwrap();
     for _ in 0..6 {
         log.publish(&users(&["ada"]), Bytes::new()).await.unwrap();
     }
@@ -330,7 +330,7 @@ async fn an_overflowing_subscription_keeps_exactly_its_capacity() {
 async fn many_concurrent_publishes_get_unique_increasing_ids() {
     let dir = TempDir::new().unwrap();
     let log = Arc::new(EmbeddedEventLog::open(&dir.path().join("events.redb")).unwrap());
-    let mut sub = log.subscribe("ada").await.unwrap();
+    let sub = log.subscribe("ada").await.unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..16u8 {
         let log = Arc::clone(&log);
@@ -415,7 +415,7 @@ fn shared_log(dir: &TempDir) -> (EmbeddedEventLog, Arc<gochat_group_commit::Grou
 async fn an_append_inside_a_callers_write_is_persisted_and_delivered_with_it() {
     let dir = TempDir::new().unwrap();
     let (log, writer) = shared_log(&dir);
-    let mut live = log.subscribe("ada").await.unwrap();
+    let live = log.subscribe("ada").await.unwrap();
     let appender = log.appender();
     let appended = writer
         .write(
@@ -446,7 +446,7 @@ async fn an_append_inside_a_callers_write_is_persisted_and_delivered_with_it() {
 async fn an_append_in_a_failed_write_leaves_no_event_and_notifies_nobody() {
     let dir = TempDir::new().unwrap();
     let (log, writer) = shared_log(&dir);
-    let mut live = log.subscribe("ada").await.unwrap();
+    let live = log.subscribe("ada").await.unwrap();
     let appender = log.appender();
     let failed = writer
         .write(

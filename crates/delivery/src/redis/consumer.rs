@@ -145,17 +145,21 @@ async fn read_once(shared: &Shared, reader: &mut ConnectionManager) -> Result<()
     handle(shared, &inbox, reply::read_group(read)?).await
 }
 
-/// Delivers for the notified users, then acknowledges the notifications.
+/// Hands signals to their users' subscriptions and delivers for the users notified of new
+/// events, then acknowledges the notifications.
 async fn handle(shared: &Shared, inbox: &str, notes: Vec<Notification>) -> Result<(), Failure> {
     if notes.is_empty() {
         return Ok(());
     }
     let mut seen = HashSet::new();
-    let users: Vec<String> = notes
-        .iter()
-        .filter_map(|note| note.user.clone())
-        .filter(|user| seen.insert(user.clone()))
-        .collect();
+    let mut users = Vec::new();
+    for note in &notes {
+        match (&note.user, &note.signal) {
+            (Some(user), Some(signal)) => shared.registry.signal(user, signal),
+            (Some(user), None) if seen.insert(user.clone()) => users.push(user.clone()),
+            _ => {}
+        }
+    }
     deliver::deliver(
         &shared.conn,
         &shared.keys,

@@ -8,6 +8,8 @@ pub(crate) const GROUP: &str = "gateway";
 pub(crate) const PAYLOAD_FIELD: &str = "p";
 /// The field holding the user id in an inbox notification.
 pub(crate) const USER_FIELD: &str = "u";
+/// The field holding a signal's payload in an inbox notification.
+pub(crate) const SIGNAL_FIELD: &str = "s";
 
 /// Builds key names under one prefix.
 #[derive(Clone, Debug)]
@@ -32,6 +34,12 @@ impl Keys {
     /// id -> presence expiry in ms; the key itself expires too).
     pub(crate) fn presence(&self, user: &str) -> String {
         format!("{}:{{u:{user}}}:gw", self.prefix)
+    }
+
+    /// `<prefix>:{u:<user>}:seen`: when the user was last seen present (ms), refreshed with
+    /// presence and stamped when their last subscription goes.
+    pub(crate) fn seen(&self, user: &str) -> String {
+        format!("{}:{{u:{user}}}:seen", self.prefix)
     }
 
     /// `<prefix>:{gw:<id>}:inbox`: notifications for one gateway (stream, consumer group
@@ -64,7 +72,9 @@ mod tests {
         assert_eq!(keys.presence("ada"), "gochat:{u:ada}:gw");
         assert_eq!(keys.inbox("gw-1"), "gochat:{gw:gw-1}:inbox");
         assert_eq!(keys.gateways(), "gochat:gateways");
+        assert_eq!(keys.seen("ada"), "gochat:{u:ada}:seen");
         assert_eq!(hash_tag(&keys.log("ada")), hash_tag(&keys.presence("ada")));
+        assert_eq!(hash_tag(&keys.log("ada")), hash_tag(&keys.seen("ada")));
         assert_ne!(hash_tag(&keys.log("ada")), hash_tag(&keys.log("bob")));
         assert_ne!(hash_tag(&keys.log("gw-1")), hash_tag(&keys.inbox("gw-1")));
     }

@@ -147,7 +147,8 @@ fn pending_count(summary: &Value) -> i64 {
 }
 
 /// Removes this gateway's presence for users without local subscriptions, then refreshes
-/// it for every user with one (including any who subscribed again meanwhile).
+/// it (and their last-seen stamp) for every user with one (including any who subscribed
+/// again meanwhile).
 async fn refresh_presence(shared: &Shared) -> Result<(), Failure> {
     let Some(me) = shared.gateway_id() else {
         return Ok(());
@@ -175,6 +176,12 @@ async fn refresh_presence(shared: &Shared) -> Result<(), Failure> {
                 .cmd("PEXPIRE")
                 .arg(&presence)
                 .arg(ttl)
+                .ignore()
+                .cmd("SET")
+                .arg(keys.seen(user))
+                .arg(now_ms())
+                .arg("PX")
+                .arg(ms(super::SEEN_TTL))
                 .ignore();
         }
         pipe.exec_async(&mut conn).await?;

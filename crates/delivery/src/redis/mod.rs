@@ -6,9 +6,12 @@
 //!   low-water mark behind `truncated` and must outlive the entries.
 //! - `<prefix>:{u:<user>}:gw` — presence, a hash gateway id -> expiry (ms), with a PEXPIRE;
 //!   refreshed by each gateway holding live subscriptions of the user.
+//! - `<prefix>:{u:<user>}:seen` — when the user was last seen present (ms), stamped with
+//!   every presence refresh and when their last subscription on a gateway goes.
 //! - `<prefix>:{gw:<id>}:inbox` — one gateway's notifications, a stream of `u = <user>`
-//!   entries (no payload) read with the consumer group `gateway`, capped by MAXLEN ~,
-//!   expiring (2 x the dead-gateway timeout) unless its gateway keeps heartbeating.
+//!   entries (no payload; with `s = <signal>` for a signal) read with the consumer group
+//!   `gateway`, capped by MAXLEN ~, expiring (2 x the dead-gateway timeout) unless its
+//!   gateway keeps heartbeating.
 //! - `<prefix>:gateways` — gateway heartbeats, a sorted set id -> ms (expires like an inbox
 //!   once no gateway heartbeats).
 //!
@@ -29,6 +32,7 @@ mod consumer;
 mod deliver;
 mod keys;
 mod maintenance;
+mod presence;
 mod publish;
 mod registry;
 mod replay;
@@ -54,7 +58,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use config::RedisLogConfig;
 
-use crate::{DeliveryError, EventId, EventLog, Replay, Subscription};
+use crate::{DeliveryError, EventId, EventLog, Presence, Replay, Subscription};
 use config::ms;
 use keys::Keys;
 use registry::Registry;
@@ -82,6 +86,9 @@ impl From<Failure> for DeliveryError {
         DeliveryError::Unavailable(failure.to_string())
     }
 }
+
+/// How long a last-seen stamp is kept after the user was last present.
+pub(crate) const SEEN_TTL: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
 /// A command connection whose commands are traced and timed (the inbox reader's blocking
 /// reads are not: their time is mostly waiting).
@@ -244,6 +251,19 @@ impl EventLog for RedisEventLog {
 
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
         subscribe::subscribe(&self.shared, user).await
+    }
+
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
+        let users = crate::log::distinct_recipients(recipients);
+        Ok(presence::signal(&self.shared, &users, &payload).await?)
+    }
+
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError> {
+        Ok(presence::presence(&self.shared, users).await?)
+    }
+
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError> {
+        Ok(presence::release(&self.shared, user).await?)
     }
 
     async fn ping(&self) -> Result<(), DeliveryError> {

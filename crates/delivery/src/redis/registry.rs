@@ -12,9 +12,10 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
+use bytes::Bytes;
 use flume::TrySendError;
 
-use crate::{Event, EventId};
+use crate::{Event, EventId, SIGNAL_CAPACITY};
 
 /// The local subscriptions; every method holds the lock briefly.
 #[derive(Debug)]
@@ -36,7 +37,17 @@ struct UserSubs {
 #[derive(Debug)]
 struct LiveSub {
     tx: flume::Sender<Event>,
+    signals: flume::Sender<Bytes>,
     cursor: EventId,
+}
+
+/// The receiving ends of a registered subscription.
+#[derive(Debug)]
+pub(crate) struct Receivers {
+    /// Its events.
+    pub(crate) events: flume::Receiver<Event>,
+    /// Its signals.
+    pub(crate) signals: flume::Receiver<Bytes>,
 }
 
 /// A subscribe under way (see [`Registry::begin`]).
@@ -50,16 +61,21 @@ pub(crate) struct Pending<'a> {
 impl Pending<'_> {
     /// Registers the subscription, whose log position is `cursor`. Also returns whether a
     /// delivery for the user ran meanwhile (the caller then delivers again).
-    pub(crate) fn finish(mut self, cursor: EventId) -> (flume::Receiver<Event>, bool) {
+    pub(crate) fn finish(mut self, cursor: EventId) -> (Receivers, bool) {
         self.open = false;
-        let (tx, rx) = flume::bounded(self.registry.capacity);
+        let (tx, events) = flume::bounded(self.registry.capacity);
+        let (signals_tx, signals) = flume::bounded(SIGNAL_CAPACITY);
         let mut users = self.registry.lock();
         end_pending(&mut users, self.user);
         let entry = users.entry(self.user.to_owned()).or_default();
         entry.subs.retain(|sub| !sub.tx.is_disconnected());
-        entry.subs.push(LiveSub { tx, cursor });
+        entry.subs.push(LiveSub {
+            tx,
+            signals: signals_tx,
+            cursor,
+        });
         let missed = std::mem::take(&mut entry.missed);
-        (rx, missed)
+        (Receivers { events, signals }, missed)
     }
 }
 
@@ -169,6 +185,23 @@ impl Registry {
             Some(cursor) if behind || full => Pushed::More(cursor),
             _ => Pushed::Done,
         }
+    }
+
+    /// Hands `signal` to every live subscription of `user` that has room for it.
+    pub(crate) fn signal(&self, user: &str, signal: &Bytes) {
+        let users = self.lock();
+        for sub in users.get(user).into_iter().flat_map(|entry| &entry.subs) {
+            if let Err(TrySendError::Full(_)) = sub.signals.try_send(signal.clone()) {
+                tracing::debug!(user, "a subscriber's signal buffer is full; signal dropped");
+            }
+        }
+    }
+
+    /// Whether `user` has a live or starting subscription here.
+    pub(crate) fn is_present(&self, user: &str) -> bool {
+        self.lock().get(user).is_some_and(|entry| {
+            entry.pending > 0 || entry.subs.iter().any(|s| !s.tx.is_disconnected())
+        })
     }
 
     /// Live subscriptions of `user`.

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use redis::Value;
 
-use super::keys::{PAYLOAD_FIELD, USER_FIELD};
+use super::keys::{PAYLOAD_FIELD, SIGNAL_FIELD, USER_FIELD};
 use crate::{Event, EventId};
 
 /// A reply that does not have the shape the command documents.
@@ -20,6 +20,9 @@ type Parsed<T> = Result<T, ReplyError>;
 pub(crate) struct Notification {
     pub(crate) id: String,
     pub(crate) user: Option<String>,
+    /// The payload of a signal for `user` (see `EventLog::signal`); `None` for a plain
+    /// "the user's log has new events".
+    pub(crate) signal: Option<Bytes>,
 }
 
 fn bad<T>(what: &str, value: &Value) -> Parsed<T> {
@@ -143,9 +146,20 @@ pub(crate) fn notifications(value: Value) -> Parsed<Vec<Notification>> {
             let id = text(&id)
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .map_or_else(|| bad("expected an entry id", &id), |s| Ok(s.to_owned()))?;
-            let user = field(fields, USER_FIELD)
-                .and_then(|v| text(&v).and_then(|b| String::from_utf8(b.to_vec()).ok()));
-            Ok(Notification { id, user })
+            let (mut user, mut signal) = (None, None);
+            let mut fields = fields.into_iter();
+            while let (Some(key), Some(value)) = (fields.next(), fields.next()) {
+                match text(&key) {
+                    Some(name) if name == USER_FIELD.as_bytes() => {
+                        user = text(&value).and_then(|b| String::from_utf8(b.to_vec()).ok());
+                    }
+                    Some(name) if name == SIGNAL_FIELD.as_bytes() => {
+                        signal = text(&value).map(Bytes::copy_from_slice);
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Notification { id, user, signal })
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 
 use redis::Value;
 
-use super::{Failure, Shared, deliver, ms, now_ms, reply, unavailable};
+use super::{Failure, SEEN_TTL, Shared, deliver, ms, now_ms, reply, unavailable};
 use crate::{DeliveryError, EventId, Subscription};
 
 /// Registers presence for `user` on this gateway, reads the log's last id as the cursor
@@ -20,15 +20,27 @@ pub(crate) async fn subscribe(shared: &Shared, user: &str) -> Result<Subscriptio
     let pending = shared.registry.begin(user);
     let ttl = ms(shared.config.presence_ttl);
     let presence = shared.keys.presence(user);
+    let now = now_ms();
+    // Atomic, so of two first subscriptions racing on two gateways exactly one sees the
+    // other: the user comes online once.
     let mut pipe = redis::pipe();
-    pipe.cmd("HSET")
+    pipe.atomic()
+        .cmd("HGETALL")
+        .arg(&presence)
+        .cmd("HSET")
         .arg(&presence)
         .arg(gateway)
-        .arg(now_ms().saturating_add(ttl))
+        .arg(now.saturating_add(ttl))
         .ignore()
         .cmd("PEXPIRE")
         .arg(&presence)
         .arg(ttl)
+        .ignore()
+        .cmd("SET")
+        .arg(shared.keys.seen(user))
+        .arg(now)
+        .arg("PX")
+        .arg(ms(SEEN_TTL))
         .ignore()
         .cmd("XREVRANGE")
         .arg(shared.keys.log(user))
@@ -36,15 +48,19 @@ pub(crate) async fn subscribe(shared: &Shared, user: &str) -> Result<Subscriptio
         .arg("-")
         .arg("COUNT")
         .arg(1);
-    let (last,): (Value,) = pipe
+    let (before, last): (Value, Value) = pipe
         .query_async(&mut shared.conn.clone())
         .await
         .map_err(unavailable)?;
+    let came_online = !reply::presence(before)
+        .map_err(Failure::from)?
+        .iter()
+        .any(|(_, expiry)| *expiry > now);
     let cursor = reply::events(last)
         .map_err(Failure::from)?
         .first()
         .map_or(EventId::ZERO, |event| event.id);
-    let (events, missed) = pending.finish(cursor);
+    let (live, missed) = pending.finish(cursor);
     if missed {
         let users = [user.to_owned()];
         let page = shared.config.read_batch;
@@ -54,5 +70,9 @@ pub(crate) async fn subscribe(shared: &Shared, user: &str) -> Result<Subscriptio
             tracing::debug!(error = %e, "catching up a new subscription failed; the sweep will");
         }
     }
-    Ok(Subscription::new(events))
+    Ok(Subscription::with_signals(
+        live.events,
+        live.signals,
+        came_online,
+    ))
 }

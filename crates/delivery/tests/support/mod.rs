@@ -8,7 +8,7 @@ use std::{future::Future, time::Duration};
 use async_trait::async_trait;
 use bytes::Bytes;
 use gochat_delivery::{
-    DeliveryError, Event, EventId, EventLog, Replay, Subscription,
+    DeliveryError, Event, EventId, EventLog, Presence, Replay, Subscription,
     conformance::LogControl,
     redis::{RedisEventLog, RedisLogConfig},
 };
@@ -112,6 +112,18 @@ impl EventLog for Split {
 
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
         self.gateway.subscribe(user).await
+    }
+
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
+        self.publisher.signal(recipients, payload).await
+    }
+
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError> {
+        self.publisher.presence(users).await
+    }
+
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError> {
+        self.gateway.release(user).await
     }
 
     async fn ping(&self) -> Result<(), DeliveryError> {

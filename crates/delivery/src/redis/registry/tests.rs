@@ -17,8 +17,18 @@ fn events(seqs: std::ops::Range<u64>) -> Vec<Event> {
 #[test]
 fn each_subscription_gets_only_what_follows_its_cursor() {
     let registry = Registry::new(16);
-    let (mut early, _) = registry.begin("u").finish(EventId::new(1, 0));
-    let (mut late, _) = registry.begin("u").finish(EventId::new(1, 2));
+    let (
+        Receivers {
+            events: mut early, ..
+        },
+        _,
+    ) = registry.begin("u").finish(EventId::new(1, 0));
+    let (
+        Receivers {
+            events: mut late, ..
+        },
+        _,
+    ) = registry.begin("u").finish(EventId::new(1, 2));
     assert_eq!(registry.read_from("u"), Some(EventId::new(1, 0)));
     let pushed = registry.push("u", EventId::new(1, 0), &events(1..4), false);
     assert_eq!(pushed, Pushed::Done);
@@ -39,8 +49,8 @@ fn each_subscription_gets_only_what_follows_its_cursor() {
 #[test]
 fn a_subscription_behind_the_read_asks_for_another_round() {
     let registry = Registry::new(16);
-    let (ahead, _) = registry.begin("u").finish(EventId::new(1, 5));
-    let (behind, _) = registry.begin("u").finish(EventId::new(1, 2));
+    let (Receivers { events: ahead, .. }, _) = registry.begin("u").finish(EventId::new(1, 5));
+    let (Receivers { events: behind, .. }, _) = registry.begin("u").finish(EventId::new(1, 2));
     let pushed = registry.push("u", EventId::new(1, 5), &events(6..8), false);
     assert_eq!(pushed, Pushed::More(EventId::new(1, 2)));
     assert!(matches!(behind.try_recv(), Err(TryRecvError::Empty)));
@@ -59,7 +69,7 @@ fn a_subscription_behind_the_read_asks_for_another_round() {
 #[test]
 fn a_full_subscription_is_ended_after_what_it_buffered() {
     let registry = Registry::new(2);
-    let (slow, _) = registry.begin("u").finish(EventId::ZERO);
+    let (Receivers { events: slow, .. }, _) = registry.begin("u").finish(EventId::ZERO);
     registry.push("u", EventId::ZERO, &events(1..4), false);
     assert_eq!(registry.count("u"), 0);
     assert_eq!(slow.try_recv().unwrap().id.seq, 1);
@@ -120,4 +130,22 @@ fn sweeping_walks_all_users_round_robin() {
         Registry::new(1).users_after(Some("x"), 2),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn signals_reach_every_live_subscription_and_overflow_is_dropped() {
+    let registry = Registry::new(4);
+    let (first, _) = registry.begin("u").finish(EventId::ZERO);
+    let (second, _) = registry.begin("u").finish(EventId::ZERO);
+    assert!(registry.is_present("u"));
+    assert!(!registry.is_present("v"));
+    for n in 0..SIGNAL_CAPACITY + 2 {
+        registry.signal("u", &Bytes::from(n.to_string()));
+    }
+    registry.signal("v", &Bytes::from_static(b"nobody"));
+    assert_eq!(first.signals.len(), SIGNAL_CAPACITY);
+    assert_eq!(second.signals.try_recv().unwrap(), Bytes::from("0"));
+    assert_eq!(registry.count("u"), 2, "a full signal buffer ends nothing");
+    drop((first, second));
+    assert!(!registry.is_present("u"));
 }

@@ -71,18 +71,29 @@ fn presence_reads_expiries_and_tolerates_garbage() {
 fn inbox_reads_and_claims_become_notifications() {
     let read = Value::Array(vec![Value::Array(vec![
         bulk("gochat:{gw:a}:inbox"),
-        Value::Array(vec![entry("1-0", &["u", "ada"]), entry("1-1", &["z", "q"])]),
+        Value::Array(vec![
+            entry("1-0", &["u", "ada"]),
+            entry("1-1", &["z", "q"]),
+            entry("1-2", &["u", "eve", "s", "typing"]),
+        ]),
     ])]);
     assert_eq!(
         read_group(read).unwrap(),
         [
             Notification {
                 id: "1-0".to_owned(),
-                user: Some("ada".to_owned())
+                user: Some("ada".to_owned()),
+                signal: None,
             },
             Notification {
                 id: "1-1".to_owned(),
-                user: None
+                user: None,
+                signal: None,
+            },
+            Notification {
+                id: "1-2".to_owned(),
+                user: Some("eve".to_owned()),
+                signal: Some(Bytes::from_static(b"typing")),
             },
         ]
     );
