@@ -19,6 +19,8 @@ mod history;
 mod messages;
 #[path = "contract/operations.rs"]
 mod operations;
+#[path = "contract/presence.rs"]
+mod presence;
 #[path = "contract/rate_limit.rs"]
 mod rate_limit;
 #[path = "contract/reads.rs"]

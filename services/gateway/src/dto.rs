@@ -223,6 +223,25 @@ pub struct MessagePageJson {
     pub next_before: Option<String>,
 }
 
+/// A user's presence.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PresenceJson {
+    /// The user.
+    pub user_id: String,
+    /// `online` while any of their sockets is open (on any gateway), else `offline`.
+    #[schema(example = "online")]
+    pub status: String,
+    /// While offline: RFC 3339 time they were last seen connected, or null if unknown.
+    pub last_seen_at: Option<String>,
+}
+
+/// `GET /api/v1/presence`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PresenceListJson {
+    /// One entry per asked user, in the order asked.
+    pub presence: Vec<PresenceJson>,
+}
+
 /// The wire string of an account status.
 pub fn status_str(status: i32) -> Result<&'static str, ApiError> {
     match AccountStatus::try_from(status) {

@@ -36,6 +36,7 @@ use crate::{dto, error, routes, ws};
         routes::message_changes::delete,
         routes::reads::mark,
         routes::reads::members,
+        routes::presence::list,
         ws::upgrade,
     ),
     components(schemas(
@@ -52,6 +53,8 @@ use crate::{dto, error, routes, ws};
         dto::MessagePageJson,
         dto::MemberJson,
         dto::MemberListJson,
+        dto::PresenceJson,
+        dto::PresenceListJson,
     )),
     modifiers(&BearerAuth),
 )]

@@ -153,3 +153,26 @@ pub async fn lists_most_recently_active_first(store: &Arc<dyn ChatStore>) {
         assert_eq!(order(list), ids_of(&[&c3, &c2, &c1]), "{member}'s list");
     }
 }
+
+/// A user's member conversations are every conversation listing them, and nothing else.
+pub async fn member_conversations_are_the_users_own(store: &Arc<dyn ChatStore>) {
+    let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
+    let pair = direct(&a, &b, 1_760_000_000_000);
+    let trio = group(&[&c, &a, &b], 1_760_000_000_001);
+    let theirs = group(&[&b, &c], 1_760_000_000_002);
+    for conversation in [&pair, &trio, &theirs] {
+        store.create_conversation(conversation).await.unwrap();
+    }
+    let mut found = store.member_conversations(&a).await.unwrap();
+    found.sort_by(|x, y| x.id.cmp(&y.id));
+    let mut expected = vec![pair, trio];
+    expected.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(found, expected);
+    assert!(
+        store
+            .member_conversations(&fresh_user())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1,12 +1,13 @@
 //! The tonic face of [`ChatServiceImpl`].
 
 use gochat_proto::chat::v1::{
-    CreateConversationRequest, CreateConversationResponse, DeleteMessageRequest,
-    DeleteMessageResponse, EditMessageRequest, EditMessageResponse, ListConversationsRequest,
+    AnnouncePresenceRequest, AnnouncePresenceResponse, CreateConversationRequest,
+    CreateConversationResponse, DeleteMessageRequest, DeleteMessageResponse, EditMessageRequest,
+    EditMessageResponse, ListContactsRequest, ListContactsResponse, ListConversationsRequest,
     ListConversationsResponse, ListMessagesRequest, ListMessagesResponse, ListMessagesSinceRequest,
     ListMessagesSinceResponse, ListReadMarkersRequest, ListReadMarkersResponse, MarkReadRequest,
     MarkReadResponse, SendDirectMessageRequest, SendMessageRequest, SendMessageResponse,
-    chat_service_server::ChatService,
+    SendTypingRequest, SendTypingResponse, chat_service_server::ChatService,
 };
 use tonic::{Request, Response, Status};
 
@@ -90,5 +91,28 @@ impl ChatService for ChatServiceImpl {
         Ok(Response::new(
             self.read_markers(request.into_inner()).await?,
         ))
+    }
+
+    async fn send_typing(
+        &self,
+        request: Request<SendTypingRequest>,
+    ) -> Result<Response<SendTypingResponse>, Status> {
+        Ok(Response::new(self.typing(request.into_inner()).await?))
+    }
+
+    async fn announce_presence(
+        &self,
+        request: Request<AnnouncePresenceRequest>,
+    ) -> Result<Response<AnnouncePresenceResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::announce_presence(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_contacts(
+        &self,
+        request: Request<ListContactsRequest>,
+    ) -> Result<Response<ListContactsResponse>, Status> {
+        Ok(Response::new(self.contacts(request.into_inner()).await?))
     }
 }

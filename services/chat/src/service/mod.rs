@@ -7,6 +7,7 @@ mod error;
 mod grpc;
 pub mod limits;
 mod messages;
+mod signals;
 mod validate;
 
 use std::{sync::Arc, time::Duration};

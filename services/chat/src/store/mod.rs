@@ -123,6 +123,10 @@ pub trait ChatStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Message>, StoreError>;
 
+    /// Every conversation the user is a member of, in no particular order (without their
+    /// messages: for finding who shares a conversation with the user).
+    async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError>;
+
     /// The message `id` of the conversation, if stored (a deleted one as its tombstone).
     async fn message(
         &self,

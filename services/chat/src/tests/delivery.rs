@@ -80,7 +80,7 @@ async fn live_subscribers_get_the_event() {
     let mut h = Harness::start().await;
     let (a, b) = (fresh_user(), fresh_user());
     let conversation = h.conversation(&a, &[&b]).await;
-    let mut live = gochat_delivery::EventLog::subscribe(&*h.log, &b)
+    let live = gochat_delivery::EventLog::subscribe(&*h.log, &b)
         .await
         .unwrap();
     let message = h.send(&a, &conversation, "live").await;

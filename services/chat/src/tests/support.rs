@@ -8,7 +8,7 @@ use std::sync::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use gochat_delivery::{
-    DeliveryError, EventId, EventLog, Replay, Subscription, embedded::EmbeddedEventLog,
+    DeliveryError, EventId, EventLog, Presence, Replay, Subscription, embedded::EmbeddedEventLog,
 };
 use gochat_proto::chat::v1::{
     self as proto, CreateConversationRequest, SendMessageRequest,
@@ -69,6 +69,20 @@ impl EventLog for SwitchableLog {
     }
     async fn subscribe(&self, user: &str) -> Result<Subscription, DeliveryError> {
         self.inner.subscribe(user).await
+    }
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(DeliveryError::Unavailable(
+                "switched off by the test".into(),
+            ));
+        }
+        self.inner.signal(recipients, payload).await
+    }
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError> {
+        self.inner.presence(users).await
+    }
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError> {
+        self.inner.release(user).await
     }
     async fn ping(&self) -> Result<(), DeliveryError> {
         self.inner.ping().await

@@ -18,6 +18,7 @@ pub mod conversations;
 mod members;
 pub mod message_changes;
 pub mod messages;
+pub mod presence;
 pub mod reads;
 pub mod sessions;
 pub mod users;
@@ -51,6 +52,7 @@ pub(crate) fn api_routes(state: AppState) -> Router {
         )
         .route("/api/v1/conversations/{id}/read", post(reads::mark))
         .route("/api/v1/conversations/{id}/members", get(reads::members))
+        .route("/api/v1/presence", get(presence::list))
         .route("/api/v1/messages", post(messages::send_direct))
         .route("/api/v1/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::document))

@@ -7,7 +7,7 @@ use std::{
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use gochat_delivery::{DeliveryError, Event, EventId, EventLog, Replay, Subscription};
+use gochat_delivery::{DeliveryError, Event, EventId, EventLog, Presence, Replay, Subscription};
 use gochat_proto::chat::v1::{DeliveryEvent, Message};
 use prost::Message as _;
 
@@ -15,6 +15,9 @@ use prost::Message as _;
 struct Inner {
     logs: HashMap<String, Vec<Event>>,
     subscribers: HashMap<String, Vec<flume::Sender<Event>>>,
+    signals: HashMap<String, Vec<flume::Sender<Bytes>>>,
+    /// Users released, in order, with whether they were left online.
+    released: Vec<(String, bool)>,
     next: u64,
     /// Events at or before this id count as trimmed: replays from before it are truncated.
     trimmed_through: Option<EventId>,
@@ -75,6 +78,11 @@ impl FakeLog {
         self.0.lock().unwrap().refuse_subscriptions = true;
     }
 
+    /// The users released so far, with whether each was left online.
+    pub fn released(&self) -> Vec<(String, bool)> {
+        self.0.lock().unwrap().released.clone()
+    }
+
     /// Number of live subscriptions of `user`.
     pub fn subscribers(&self, user: &str) -> usize {
         let inner = self.0.lock().unwrap();
@@ -83,6 +91,14 @@ impl FakeLog {
             .get(user)
             .map_or(0, |s| s.iter().filter(|s| !s.is_disconnected()).count())
     }
+}
+
+/// Whether `user` has a live subscription.
+fn live(inner: &Inner, user: &str) -> bool {
+    inner
+        .subscribers
+        .get(user)
+        .is_some_and(|subs| subs.iter().any(|s| !s.is_disconnected()))
 }
 
 /// A chat message with fixed fields apart from `id` and time.
@@ -135,12 +151,48 @@ impl EventLog for FakeLog {
             return Err(DeliveryError::Unavailable("the fake log refuses".into()));
         }
         let (tx, rx) = flume::bounded(64);
+        let (signal_tx, signal_rx) = flume::bounded(64);
+        let subscribers = inner.subscribers.entry(user.to_owned()).or_default();
+        subscribers.retain(|s| !s.is_disconnected());
+        let came_online = subscribers.is_empty();
+        subscribers.push(tx);
         inner
-            .subscribers
+            .signals
             .entry(user.to_owned())
             .or_default()
-            .push(tx);
-        Ok(Subscription::new(rx))
+            .push(signal_tx);
+        Ok(Subscription::with_signals(rx, signal_rx, came_online))
+    }
+
+    async fn signal(&self, recipients: &[String], payload: Bytes) -> Result<(), DeliveryError> {
+        let inner = self.0.lock().unwrap();
+        for user in recipients {
+            for tx in inner.signals.get(user).into_iter().flatten() {
+                let _dropped_when_full = tx.try_send(payload.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn presence(&self, users: &[String]) -> Result<Vec<Presence>, DeliveryError> {
+        let inner = self.0.lock().unwrap();
+        Ok(users
+            .iter()
+            .map(|user| Presence {
+                online: live(&inner, user),
+                last_seen_ms: (!live(&inner, user)).then_some(1_795_509_744_123),
+            })
+            .collect())
+    }
+
+    async fn release(&self, user: &str) -> Result<Presence, DeliveryError> {
+        let mut inner = self.0.lock().unwrap();
+        let online = live(&inner, user);
+        inner.released.push((user.to_owned(), online));
+        Ok(Presence {
+            online,
+            last_seen_ms: (!online).then_some(1_795_509_744_123),
+        })
     }
 
     async fn ping(&self) -> Result<(), DeliveryError> {

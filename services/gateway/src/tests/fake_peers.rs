@@ -38,6 +38,10 @@ pub struct Calls {
     pub lookups: Vec<String>,
     /// Sends to [`SLOW_CONVERSATION`] that chat has started (and is holding).
     pub slow_sends: usize,
+    /// (user, conversation) of each typing call chat got.
+    pub typing: Vec<(String, String)>,
+    /// (user, online) of each presence announcement chat got.
+    pub announced: Vec<(String, bool)>,
 }
 
 /// Starts both fakes; they stop when `shutdown` fires.
@@ -346,6 +350,41 @@ impl ChatService for FakeChat {
         };
         Ok(Response::new(chat::ListReadMarkersResponse {
             markers: vec![marker(ME, "m3"), marker(OTHER, "")],
+        }))
+    }
+    async fn send_typing(
+        &self,
+        r: Request<chat::SendTypingRequest>,
+    ) -> Answer<chat::SendTypingResponse> {
+        let r = r.into_inner();
+        if r.conversation_id == "theirs" {
+            return Err(error::status(ErrorCode::NotAMember, "not a member"));
+        }
+        self.calls
+            .lock()
+            .unwrap()
+            .typing
+            .push((r.user_id, r.conversation_id));
+        Ok(Response::new(chat::SendTypingResponse {}))
+    }
+    async fn announce_presence(
+        &self,
+        r: Request<chat::AnnouncePresenceRequest>,
+    ) -> Answer<chat::AnnouncePresenceResponse> {
+        let r = r.into_inner();
+        self.calls
+            .lock()
+            .unwrap()
+            .announced
+            .push((r.user_id, r.online));
+        Ok(Response::new(chat::AnnouncePresenceResponse {}))
+    }
+    async fn list_contacts(
+        &self,
+        _: Request<chat::ListContactsRequest>,
+    ) -> Answer<chat::ListContactsResponse> {
+        Ok(Response::new(chat::ListContactsResponse {
+            user_ids: vec![OTHER.into()],
         }))
     }
 }

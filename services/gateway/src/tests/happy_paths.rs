@@ -322,3 +322,24 @@ async fn edits_deletes_and_read_markers() {
         (&json!(3), &json!("m6"))
     );
 }
+
+#[tokio::test]
+async fn presence_is_answered_for_contacts_only() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let path = format!("/api/v1/presence?user_ids={OTHER},{ME}");
+    let got = call(&r, authed(&h, Method::GET, &path, None)).await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(
+        got.2,
+        json!({"presence":[
+            {"user_id":OTHER,"status":"offline","last_seen_at":"2026-11-24T08:42:24.123Z"},
+            {"user_id":ME,"status":"offline","last_seen_at":"2026-11-24T08:42:24.123Z"},
+        ]})
+    );
+    let stranger = "/api/v1/presence?user_ids=someone-else";
+    let got = call(&r, authed(&h, Method::GET, stranger, None)).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "user_not_found");
+    let got = call(&r, authed(&h, Method::GET, "/api/v1/presence", None)).await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "invalid_request");
+}

@@ -301,3 +301,83 @@ async fn a_truncated_log_replays_history_then_the_retained_log() {
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["event_id"], live.to_string());
 }
+
+/// Waits (bounded) until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what} did not happen within 2 s");
+}
+
+#[tokio::test]
+async fn typing_is_forwarded_throttled_and_refused_for_non_members() {
+    let (h, calls) = super::support::harness_with_fake_peers(Config::default()).await;
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    let typing = r#"{"type":"typing","conversation_id":"c1"}"#;
+    for _ in 0..3 {
+        ws.send(Message::text(typing)).await.unwrap();
+    }
+    ws.send(Message::text(
+        r#"{"type":"typing","conversation_id":"theirs"}"#,
+    ))
+    .await
+    .unwrap();
+    let refused = next_json(&mut ws).await;
+    assert_eq!(
+        (&refused["type"], &refused["code"]),
+        (&"error".into(), &"not_a_member".into())
+    );
+    let typed = calls.lock().unwrap().typing.clone();
+    assert_eq!(
+        typed,
+        [(ME.to_owned(), "c1".to_owned())],
+        "forwarded once in 3 s"
+    );
+
+    // A signal from the log reaches the socket as a frame without an event id.
+    let signal = gochat_proto::chat::v1::Signal {
+        kind: Some(gochat_proto::chat::v1::signal::Kind::Typing(
+            gochat_proto::chat::v1::Typing {
+                conversation_id: "c1".into(),
+                user_id: super::fake_peers::OTHER.into(),
+            },
+        )),
+    };
+    use gochat_delivery::EventLog as _;
+    use prost::Message as _;
+    h.log
+        .signal(&[ME.to_owned()], signal.encode_to_vec().into())
+        .await
+        .unwrap();
+    let frame = next_json(&mut ws).await;
+    assert_eq!(
+        frame,
+        serde_json::json!({"type":"typing","conversation_id":"c1","user_id":super::fake_peers::OTHER})
+    );
+}
+
+#[tokio::test]
+async fn the_first_socket_announces_online_and_the_last_one_offline() {
+    let (h, calls) = super::support::harness_with_fake_peers(Config::default()).await;
+    let addr = start(&h).await;
+    let first = connect(addr, "", Some(&h.token())).await.unwrap();
+    let second = connect(addr, "", Some(&h.token())).await.unwrap();
+    let announced = || calls.lock().unwrap().announced.clone();
+    eventually("the online announcement", || !announced().is_empty()).await;
+    drop(first);
+    eventually("the first release", || h.log.released().len() == 1).await;
+    assert_eq!(
+        h.log.released(),
+        [(ME.to_owned(), true)],
+        "the second is still open"
+    );
+    drop(second);
+    eventually("the second release", || h.log.released().len() == 2).await;
+    eventually("the offline announcement", || announced().len() == 2).await;
+    assert_eq!(announced(), [(ME.to_owned(), true), (ME.to_owned(), false)]);
+}

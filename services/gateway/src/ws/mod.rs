@@ -24,6 +24,7 @@ pub mod protocol;
 mod push;
 mod replay;
 mod session;
+mod signals;
 
 /// Query of `GET /api/v1/ws`.
 #[derive(Debug, Deserialize, IntoParams)]

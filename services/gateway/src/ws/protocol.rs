@@ -10,6 +10,11 @@ use crate::{dto::MessageJson, error::ApiError};
 pub enum ClientFrame {
     /// `{"type":"send",...}`: send a message.
     Send(ClientSendFrame),
+    /// `{"type":"typing","conversation_id"}`: the user is typing in a conversation.
+    Typing {
+        /// Where the user is typing.
+        conversation_id: String,
+    },
 }
 
 /// `{"type":"send","conversation_id","body","client_msg_id"}`, same rules as the REST send.
@@ -61,6 +66,9 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
                 client_msg_id: field("client_msg_id")?,
             }))
         }
+        Some(Value::String(t)) if t == "typing" => Ok(ClientFrame::Typing {
+            conversation_id: string_field(&fields, "conversation_id", &None)?,
+        }),
         Some(Value::String(t)) => Err(FrameError::new(
             format!(
                 "unknown frame type {:?}",
@@ -127,6 +135,24 @@ pub enum ServerFrame {
         user_id: String,
         /// The newest message they have read.
         message_id: String,
+    },
+    /// Another member is typing in one of the user's conversations (not logged: no event
+    /// id; treat it as over after 5 s without another).
+    Typing {
+        /// The conversation.
+        conversation_id: String,
+        /// Who is typing.
+        user_id: String,
+    },
+    /// Someone who shares a conversation with the user came online or went offline (not
+    /// logged: no event id).
+    Presence {
+        /// Whose presence changed.
+        user_id: String,
+        /// `online` or `offline`.
+        status: &'static str,
+        /// When offline: RFC 3339 time the user was last seen; else null.
+        last_seen_at: Option<String>,
     },
     /// The answer to a `send`.
     Ack {

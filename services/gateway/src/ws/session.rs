@@ -3,7 +3,7 @@
 //! stalled peer.
 
 use std::{
-    sync::Arc,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -29,6 +29,7 @@ use crate::{
         protocol::{ClientFrame, ClientSendFrame, ServerFrame, parse_client_frame},
         push::{Push, Source},
         replay::{ReplayError, replay},
+        signals::{self, TypingThrottle},
     },
 };
 
@@ -45,13 +46,19 @@ pub async fn run(
     since: Option<EventId>,
 ) {
     let _open = OpenSocket::open();
+    let user = identity.account_id.clone();
+    if live.came_online() {
+        let (state, user) = (state.clone(), user.clone());
+        tokio::spawn(async move { signals::announce_online(&state, &user).await });
+    }
     let (sink, stream) = socket.split();
     let (frames, writer_input) = FrameQueue::new(state.config().ws_queue_frames);
     let session = Session {
-        state,
+        state: state.clone(),
         identity,
         frames,
         sends: Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT)),
+        typing: Mutex::new(TypingThrottle::default()),
     };
     // Reader and writer share this task (one task per socket keeps idle sockets cheap). A
     // writer that stops first (the connection failed, or a close was sent) ends the session.
@@ -64,6 +71,8 @@ pub async fn run(
         }
         () = &mut writer => {}
     }
+    // The subscription is gone with `drive`: if it was the user's last, they went offline.
+    signals::announce_if_offline(&state, &user).await;
 }
 
 struct Session {
@@ -71,6 +80,7 @@ struct Session {
     identity: Identity,
     frames: FrameQueue,
     sends: Arc<Semaphore>,
+    typing: Mutex<TypingThrottle>,
 }
 
 impl Session {
@@ -134,6 +144,13 @@ impl Session {
                     return self.frames.close(CLOSE_TOKEN_EXPIRED, "access token expired");
                 }
                 _ = self.frames.closed() => return,
+                signal = live.next_signal() => {
+                    if let Some(frame) = signals::frame(&signal)
+                        && !self.frames.push(frame)
+                    {
+                        return;
+                    }
+                }
                 event = live.next() => match event {
                     Some(event) => {
                         if !self.forward(event, &mut last_sent) {
@@ -189,6 +206,7 @@ impl Session {
         match message {
             WsMessage::Text(text) => match parse_client_frame(text.as_str()) {
                 Ok(ClientFrame::Send(send)) => self.start_send(send).await,
+                Ok(ClientFrame::Typing { conversation_id }) => self.start_typing(conversation_id),
                 Err(e) => {
                     let error = ApiError::invalid_request(e.message);
                     self.reply(ServerFrame::error(&error, e.client_msg_id))
@@ -202,6 +220,27 @@ impl Session {
             WsMessage::Ping(_) | WsMessage::Pong(_) => true,
             WsMessage::Close(_) => false,
         }
+    }
+
+    /// Forwards typing on its own task unless this socket did for the conversation within
+    /// the interval; a refusal comes back as an `error` frame.
+    fn start_typing(&self, conversation_id: String) -> bool {
+        let allowed = self
+            .typing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .allow(&conversation_id, Instant::now());
+        if !allowed {
+            return true;
+        }
+        let (state, frames) = (self.state.clone(), self.frames.clone());
+        let user = self.identity.account_id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = signals::forward_typing(&state, &user, conversation_id).await {
+                frames.push(WsMessage::text(ServerFrame::error(&e, None).to_text()));
+            }
+        });
+        true
     }
 
     fn reply(&self, frame: ServerFrame) -> bool {

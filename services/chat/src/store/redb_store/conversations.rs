@@ -125,6 +125,22 @@ pub(super) fn memberships(
     Ok(rows)
 }
 
+/// Every conversation `user_id` is a member of.
+pub(super) fn of_member(
+    txn: &ReadTransaction,
+    user_id: &str,
+) -> Result<Vec<Conversation>, StoreError> {
+    let rows = memberships(&txn.open_table(MEMBERSHIPS).map_err(unavailable)?, user_id)?;
+    let conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    rows.into_iter()
+        .map(|(_, id)| {
+            load(&conversations, &id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("membership points at missing conversation {id}"))
+            })
+        })
+        .collect()
+}
+
 /// The newest message of the conversation, if any.
 fn newest_message(
     messages: &impl ReadableTable<(&'static str, u64), &'static [u8]>,

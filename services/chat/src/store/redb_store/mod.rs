@@ -245,6 +245,12 @@ impl ChatStore for RedbChatStore {
             .await
     }
 
+    async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.read(move |txn| conversations::of_member(txn, &user_id))
+            .await
+    }
+
     async fn message(
         &self,
         conversation_id: &str,

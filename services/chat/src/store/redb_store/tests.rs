@@ -87,7 +87,7 @@ async fn with_the_event_log_a_send_is_stored_and_published_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
     let (store, log) = open_with_log(&dir);
     let (ada, bob, conversation) = direct_of_new_users(&store).await;
-    let mut live = log.subscribe(&bob).await.unwrap();
+    let live = log.subscribe(&bob).await.unwrap();
     let ids = MessageIdGenerator::new(1).unwrap();
     let publication = publication_to(&conversation);
 

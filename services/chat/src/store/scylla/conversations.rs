@@ -200,6 +200,20 @@ impl ScyllaChatStore {
             .await
     }
 
+    /// Every conversation the user is a member of.
+    pub(super) async fn of_member(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
+        let memberships = self.memberships(user_id).await?;
+        stream::iter(memberships)
+            .map(|(id, _, _)| async move {
+                self.load_conversation(&id).await?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("membership points at missing conversation {id}"))
+                })
+            })
+            .buffered(CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
     /// One list entry: the conversation, its newest message and the user's read state.
     async fn summary(
         &self,

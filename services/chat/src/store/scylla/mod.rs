@@ -177,6 +177,10 @@ impl ChatStore for ScyllaChatStore {
         self.since(user_id, since_ms, limit).await
     }
 
+    async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
+        self.of_member(user_id).await
+    }
+
     async fn message(
         &self,
         conversation_id: &str,

@@ -117,3 +117,39 @@ fn server_frames_have_the_contract_shape() {
         "k"
     );
 }
+
+#[test]
+fn a_typing_frame_parses_and_needs_its_conversation() {
+    assert_eq!(
+        parse_client_frame(r#"{"type":"typing","conversation_id":"c1"}"#).unwrap(),
+        ClientFrame::Typing {
+            conversation_id: "c1".into()
+        }
+    );
+    let missing = parse_client_frame(r#"{"type":"typing"}"#).unwrap_err();
+    assert_eq!(missing.message, "missing field `conversation_id`");
+    let wrong = parse_client_frame(r#"{"type":"typing","conversation_id":1}"#).unwrap_err();
+    assert_eq!(wrong.message, "`conversation_id` must be a string");
+}
+
+#[test]
+fn typing_and_presence_frames_have_no_event_id() {
+    let typing = ServerFrame::Typing {
+        conversation_id: "c".into(),
+        user_id: "u".into(),
+    };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&typing.to_text()).unwrap(),
+        json!({"type":"typing","conversation_id":"c","user_id":"u"})
+    );
+    let presence = ServerFrame::Presence {
+        user_id: "u".into(),
+        status: "offline",
+        last_seen_at: Some("1970-01-01T00:00:00.000Z".into()),
+    };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&presence.to_text()).unwrap(),
+        json!({"type":"presence","user_id":"u","status":"offline",
+               "last_seen_at":"1970-01-01T00:00:00.000Z"})
+    );
+}
