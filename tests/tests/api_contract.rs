@@ -15,6 +15,8 @@ mod conversations;
 mod groups;
 #[path = "contract/history.rs"]
 mod history;
+#[path = "contract/membership.rs"]
+mod membership;
 #[path = "contract/messages.rs"]
 mod messages;
 #[path = "contract/operations.rs"]

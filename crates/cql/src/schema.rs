@@ -46,9 +46,9 @@ pub async fn add_columns(
 ) -> Result<(), CqlError> {
     check_identifier(keyspace)?;
     for &(table, column, kind) in columns {
-        for name in [table, column, kind] {
-            check_identifier(name)?;
-        }
+        check_identifier(table)?;
+        check_identifier(column)?;
+        check_type(kind)?;
         let present = session
             .query_unpaged(
                 "SELECT column_name FROM system_schema.columns \
@@ -77,6 +77,20 @@ async fn agree(session: &Session) -> Result<(), CqlError> {
         .map_err(|e| CqlError::SchemaAgreement(e.to_string()))
 }
 
+/// Column types are interpolated too: plain type names, possibly parameterized
+/// (`map<text, bigint>`), pass; nothing that could end the statement does.
+fn check_type(kind: &str) -> Result<(), CqlError> {
+    let ok = kind.starts_with(|c: char| c.is_ascii_alphabetic())
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '<' | '>' | ',' | ' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(CqlError::InvalidIdentifier(kind.to_owned()))
+    }
+}
+
 /// Keyspace names are interpolated into statements, so only plain identifiers pass.
 fn check_identifier(name: &str) -> Result<(), CqlError> {
     let ok = !name.is_empty()
@@ -93,6 +107,16 @@ fn check_identifier(name: &str) -> Result<(), CqlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_types_may_be_parameterized_but_not_statements() {
+        for kind in ["bigint", "map<text, bigint>", "list<text>"] {
+            assert!(check_type(kind).is_ok(), "{kind}");
+        }
+        for kind in ["", "int; DROP TABLE x", "text)", "<text>"] {
+            assert!(check_type(kind).is_err(), "{kind}");
+        }
+    }
 
     #[test]
     fn only_plain_identifiers_are_keyspaces() {

@@ -46,7 +46,9 @@ pub use model::{
 pub use publication::Publication;
 pub use readiness::readiness;
 pub use service::{ChatError, ChatServiceImpl, limits};
-pub use store::{ChatStore, MarkedRead, RedbChatStore, ScyllaChatStore, StoreError, scylla};
+pub use store::{
+    ChatStore, MarkedRead, MembersUpdated, RedbChatStore, ScyllaChatStore, StoreError, scylla,
+};
 
 /// What the service stores through and publishes to.
 #[derive(Clone)]

@@ -1,5 +1,7 @@
 //! The chat domain: conversations and messages as the store keeps them.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::MessageId;
@@ -14,25 +16,70 @@ pub enum ConversationKind {
     Group,
 }
 
-/// A conversation and its (fixed) members.
+/// A conversation and its members. A direct conversation's two members never change; a
+/// group's members may add others, leave, or be removed by its creator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// UUID v7 string.
     pub id: String,
     /// Direct or group.
     pub kind: ConversationKind,
-    /// Every member, the creator first; no duplicates.
+    /// Every current member, in the order they joined (the creator first while still a
+    /// member); no duplicates.
     pub member_ids: Vec<String>,
     /// A group's title; always `None` for a direct conversation.
     pub title: Option<String>,
     /// When it was created, ms since the Unix epoch.
     pub created_at_ms: i64,
+    /// Who created it (empty in records written before it was kept: then the first
+    /// member, see [`Conversation::with_creator`]).
+    #[serde(default)]
+    pub created_by: String,
+    /// Members who left or were removed, with when (ms since the Unix epoch): each may read
+    /// the history before that time and nothing after.
+    #[serde(default)]
+    pub former_members: BTreeMap<String, i64>,
 }
 
 impl Conversation {
+    /// A new conversation of `member_ids` (the creator first), with nobody gone yet.
+    pub fn new(
+        id: String,
+        kind: ConversationKind,
+        member_ids: Vec<String>,
+        title: Option<String>,
+        created_at_ms: i64,
+    ) -> Self {
+        let created_by = member_ids.first().cloned().unwrap_or_default();
+        Self {
+            id,
+            kind,
+            member_ids,
+            title,
+            created_at_ms,
+            created_by,
+            former_members: BTreeMap::new(),
+        }
+    }
+
+    /// This conversation with `created_by` filled in from the first member when a record
+    /// from before it was kept left it empty (no member could leave back then, so the
+    /// first member is the creator).
+    pub fn with_creator(mut self) -> Self {
+        if self.created_by.is_empty() {
+            self.created_by = self.member_ids.first().cloned().unwrap_or_default();
+        }
+        self
+    }
+
     /// Whether `user_id` is a member.
     pub fn has_member(&self, user_id: &str) -> bool {
         self.member_ids.iter().any(|m| m == user_id)
+    }
+
+    /// When `user_id` left or was removed, if they are a former member.
+    pub fn left_at(&self, user_id: &str) -> Option<i64> {
+        self.former_members.get(user_id).copied()
     }
 }
 

@@ -7,7 +7,7 @@ use gochat_proto::chat::v1 as proto;
 use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 
-use crate::{Message, MessageChange, MessageId, service::convert};
+use crate::{Conversation, Message, MessageChange, MessageId, service::convert};
 
 /// The members whose event logs get a message's delivery event, and the W3C trace context
 /// the event carries, so the push on each recipient's gateway links to the send.
@@ -35,7 +35,10 @@ impl Publication {
     /// The encoded `DeliveryEvent` of a new `message`, the payload every recipient's log
     /// gets.
     pub fn event(&self, message: &Message) -> Bytes {
-        self.encode(proto::EventKind::Message, Some(message), None)
+        self.encode(proto::DeliveryEvent {
+            message: Some(convert::message(message)),
+            ..Default::default()
+        })
     }
 
     /// The encoded event of `change` made to a message, which `message` now is.
@@ -44,31 +47,54 @@ impl Publication {
             MessageChange::Edit(_) => proto::EventKind::MessageEdited,
             MessageChange::Delete => proto::EventKind::MessageDeleted,
         };
-        self.encode(kind, Some(message), None)
+        self.encode(proto::DeliveryEvent {
+            message: Some(convert::message(message)),
+            kind: kind.into(),
+            ..Default::default()
+        })
     }
 
     /// The encoded event of `user_id`'s read marker moving to `message_id`.
     pub fn read_event(&self, conversation_id: &str, user_id: &str, message_id: MessageId) -> Bytes {
-        let marker = proto::ReadMarker {
-            conversation_id: conversation_id.to_owned(),
-            user_id: user_id.to_owned(),
-            message_id: message_id.to_string(),
-        };
-        self.encode(proto::EventKind::Read, None, Some(marker))
+        self.encode(proto::DeliveryEvent {
+            kind: proto::EventKind::Read.into(),
+            read: Some(proto::ReadMarker {
+                conversation_id: conversation_id.to_owned(),
+                user_id: user_id.to_owned(),
+                message_id: message_id.to_string(),
+            }),
+            ..Default::default()
+        })
     }
 
-    fn encode(
+    /// The encoded event of `users` joining (`joined`) or leaving `conversation` (as it now
+    /// is), by `by`'s hand.
+    pub fn members_event(
         &self,
-        kind: proto::EventKind,
-        message: Option<&Message>,
-        read: Option<proto::ReadMarker>,
+        conversation: &Conversation,
+        users: Vec<String>,
+        by: &str,
+        joined: bool,
     ) -> Bytes {
-        let event = proto::DeliveryEvent {
-            message: message.map(convert::message),
-            trace_context: self.trace_context.clone(),
-            kind: kind.into(),
-            read,
+        let kind = if joined {
+            proto::EventKind::MemberAdded
+        } else {
+            proto::EventKind::MemberRemoved
         };
+        self.encode(proto::DeliveryEvent {
+            kind: kind.into(),
+            members: Some(proto::MembershipChange {
+                conversation_id: conversation.id.clone(),
+                user_ids: users,
+                by: by.to_owned(),
+                member_ids: conversation.member_ids.clone(),
+            }),
+            ..Default::default()
+        })
+    }
+
+    fn encode(&self, mut event: proto::DeliveryEvent) -> Bytes {
+        event.trace_context = self.trace_context.clone();
         Bytes::from(event.encode_to_vec())
     }
 }

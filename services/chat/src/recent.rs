@@ -1,5 +1,6 @@
-//! A bounded map for caches of things that never change: it keeps what was used lately
-//! and forgets the rest, with O(1) work per call and no per-entry bookkeeping.
+//! A bounded map for caches: it keeps what was used lately and forgets the rest, with O(1)
+//! work per call and no per-entry bookkeeping (callers that need expiry keep a time in the
+//! value).
 
 use std::{
     collections::HashMap,
@@ -43,6 +44,17 @@ impl<K: Eq + Hash + Clone, V: Clone> RecentMap<K, V> {
     pub(crate) fn insert(&self, key: K, value: V) {
         let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
         self.put(&mut maps, key, value);
+    }
+
+    /// Forgets `key` in both generations.
+    pub(crate) fn remove<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let mut maps = self.maps.lock().unwrap_or_else(PoisonError::into_inner);
+        maps.0.remove(key);
+        maps.1.remove(key);
     }
 
     fn put(&self, maps: &mut (HashMap<K, V>, HashMap<K, V>), key: K, value: V) {

@@ -158,8 +158,8 @@ async fn a_missing_keyspace_is_unavailable() {
     );
 }
 
-/// A keyspace whose `messages` table predates edits and deletes gets their columns from
-/// `migrate`, keeps its rows, and a store over it edits and deletes them.
+/// A keyspace whose tables predate edits, deletes and membership changes gets their columns
+/// from `migrate`, and a store over it edits, deletes and changes members.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_adds_the_columns_an_older_keyspace_lacks() {
     let keyspace = unique_name("chat_old");
@@ -178,33 +178,39 @@ async fn migrate_adds_the_columns_an_older_keyspace_lacks() {
          WITH CLUSTERING ORDER BY (message_id DESC)"
     );
     session.query_unpaged(old_messages, &[]).await.unwrap();
+    let old_conversations = format!(
+        "CREATE TABLE {keyspace}.conversations (id text PRIMARY KEY, kind text, \
+         member_ids list<text>, title text, created_at_ms bigint)"
+    );
+    session.query_unpaged(old_conversations, &[]).await.unwrap();
     scylla::migrate(&session, &keyspace).await.expect("migrate");
     scylla::migrate(&session, &keyspace)
         .await
         .expect("migrate again");
-    let columns: Vec<String> = session
+    let columns: Vec<(String, String)> = session
         .query_unpaged(
-            "SELECT column_name FROM system_schema.columns \
-             WHERE keyspace_name = ? AND table_name = 'messages'",
+            "SELECT table_name, column_name FROM system_schema.columns WHERE keyspace_name = ?",
             (keyspace.as_str(),),
         )
         .await
         .unwrap()
         .into_rows_result()
         .unwrap()
-        .rows::<(String,)>()
+        .rows::<(String, String)>()
         .unwrap()
-        .map(|row| row.unwrap().0)
+        .map(|row| row.unwrap())
         .collect();
     for (table, column, _) in scylla::ADDED_COLUMNS {
-        assert_eq!(*table, "messages");
         assert!(
-            columns.iter().any(|c| c == column),
-            "{column} in {columns:?}"
+            columns.iter().any(|(t, c)| t == table && c == column),
+            "{table}.{column} in {columns:?}"
         );
     }
-    let store = ScyllaChatStore::new(Arc::clone(&session), &keyspace)
-        .await
-        .expect("prepare the store");
-    conformance::changes::sender_edits_and_deletes(&(Arc::new(store) as Arc<dyn ChatStore>)).await;
+    let store: Arc<dyn ChatStore> = Arc::new(
+        ScyllaChatStore::new(Arc::clone(&session), &keyspace)
+            .await
+            .expect("prepare the store"),
+    );
+    conformance::changes::sender_edits_and_deletes(&store).await;
+    conformance::conversations::members_change_by_compare_and_set(&store).await;
 }

@@ -90,6 +90,13 @@ pub struct EditMessageRequest {
     pub body: String,
 }
 
+/// `POST /api/v1/conversations/{id}/members`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddMembersRequest {
+    /// The users to add (at least one; members already in are skipped).
+    pub user_ids: Vec<String>,
+}
+
 /// `POST /api/v1/conversations/{id}/read`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkReadRequest {
@@ -178,6 +185,8 @@ pub struct ConversationJson {
     pub kind: String,
     /// Every member, the caller included.
     pub member_ids: Vec<String>,
+    /// Who created it (the only one who may remove other members of a group).
+    pub created_by: String,
     /// Title, or null.
     pub title: Option<String>,
     /// RFC 3339 UTC creation time.
@@ -316,6 +325,7 @@ impl From<Conversation> for ConversationJson {
             id: c.id,
             kind: kind.to_owned(),
             member_ids: c.member_ids,
+            created_by: c.created_by,
             title: c.title,
             created_at: rfc3339_ms(c.created_at_ms),
             last_message: c.last_message.map(MessageJson::from),

@@ -77,6 +77,8 @@ pub enum Write {
     Change,
     /// A read marker moved.
     Read,
+    /// A group's members changed.
+    Members,
 }
 
 impl Write {
@@ -85,6 +87,7 @@ impl Write {
             Self::Send => "send",
             Self::Change => "change",
             Self::Read => "read",
+            Self::Members => "members",
         }
     }
 }

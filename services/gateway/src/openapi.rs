@@ -37,6 +37,8 @@ use crate::{dto, error, routes, ws};
         routes::reads::mark,
         routes::reads::members,
         routes::presence::list,
+        routes::group_members::add,
+        routes::group_members::remove,
         ws::upgrade,
     ),
     components(schemas(

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{direct, fresh_user, group, message_at};
-use crate::{ChatStore, MessageIdGenerator, StoreError};
+use crate::{ChatStore, Conversation, MessageIdGenerator, Publication, StoreError};
 
 /// A base time after the message-id epoch.
 const T0: i64 = 1_750_000_000_000;
@@ -175,4 +175,64 @@ pub async fn member_conversations_are_the_users_own(store: &Arc<dyn ChatStore>) 
             .unwrap()
             .is_empty()
     );
+}
+
+/// A group's members change by compare-and-set: an update from a stale member list writes
+/// nothing; joiners get the conversation in their lists, leavers lose it and are kept as
+/// former members until they join again.
+pub async fn members_change_by_compare_and_set(store: &Arc<dyn ChatStore>) {
+    let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
+    let trio = group(&[&a, &b], T0);
+    store.create_conversation(&trio).await.unwrap();
+    let none = (Publication::default(), bytes::Bytes::new());
+    let update = |expected: Vec<String>, updated: Conversation| {
+        let (store, none) = (Arc::clone(store), none.clone());
+        async move {
+            store
+                .update_members(&expected, &updated, &none.0, &none.1)
+                .await
+                .unwrap()
+                .applied
+        }
+    };
+    let ids = |users: &[&String]| users.iter().map(|u| (*u).clone()).collect::<Vec<_>>();
+
+    let mut joined = trio.clone();
+    joined.member_ids.push(c.clone());
+    assert!(update(ids(&[&a, &b]), joined.clone()).await);
+    assert_eq!(
+        store.conversation(&trio.id).await.unwrap(),
+        Some(joined.clone())
+    );
+    assert_eq!(store.list_conversations(&c).await.unwrap().len(), 1);
+
+    let mut stale = trio.clone();
+    stale.title = Some("lost".into());
+    assert!(
+        !update(ids(&[&a, &b]), stale).await,
+        "the members changed meanwhile"
+    );
+    assert_eq!(
+        store.conversation(&trio.id).await.unwrap(),
+        Some(joined.clone())
+    );
+
+    let mut left = joined.clone();
+    left.member_ids.retain(|m| *m != b);
+    left.former_members.insert(b.clone(), T0 + 5);
+    assert!(update(ids(&[&a, &b, &c]), left.clone()).await);
+    let stored = store.conversation(&trio.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.left_at(&b), stored.has_member(&b)),
+        (Some(T0 + 5), false)
+    );
+    assert!(store.list_conversations(&b).await.unwrap().is_empty());
+    assert!(store.member_conversations(&b).await.unwrap().is_empty());
+
+    let mut back = left.clone();
+    back.member_ids.push(b.clone());
+    back.former_members.clear();
+    assert!(update(ids(&[&a, &c]), back.clone()).await);
+    assert_eq!(store.conversation(&trio.id).await.unwrap(), Some(back));
+    assert_eq!(store.list_conversations(&b).await.unwrap().len(), 1);
 }

@@ -9,24 +9,24 @@ pub fn fresh_user() -> String {
 
 /// A new group conversation of `members` (the first is the creator) created at `created_at_ms`.
 pub fn group(members: &[&str], created_at_ms: i64) -> Conversation {
-    Conversation {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ConversationKind::Group,
-        member_ids: members.iter().map(|m| (*m).to_owned()).collect(),
-        title: Some("conformance".to_owned()),
+    Conversation::new(
+        uuid::Uuid::now_v7().to_string(),
+        ConversationKind::Group,
+        members.iter().map(|m| (*m).to_owned()).collect(),
+        Some("conformance".to_owned()),
         created_at_ms,
-    }
+    )
 }
 
 /// A new direct conversation between `a` and `b` created at `created_at_ms`.
 pub fn direct(a: &str, b: &str, created_at_ms: i64) -> Conversation {
-    Conversation {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ConversationKind::Direct,
-        member_ids: vec![a.to_owned(), b.to_owned()],
-        title: None,
+    Conversation::new(
+        uuid::Uuid::now_v7().to_string(),
+        ConversationKind::Direct,
+        vec![a.to_owned(), b.to_owned()],
+        None,
         created_at_ms,
-    }
+    )
 }
 
 /// A message with an id from `ids` as if sent at `unix_ms` (its `sent_at_ms` is the id's time).

@@ -24,13 +24,13 @@ impl ChatServiceImpl {
                 validate::title(req.title.as_deref())?,
             )
         };
-        let candidate = Conversation {
-            id: uuid::Uuid::now_v7().to_string(),
+        let candidate = Conversation::new(
+            uuid::Uuid::now_v7().to_string(),
             kind,
             member_ids,
             title,
-            created_at_ms: now_ms(),
-        };
+            now_ms(),
+        );
         let CreatedConversation {
             conversation,
             created,
@@ -95,13 +95,13 @@ impl ChatServiceImpl {
         {
             return Ok(self.conversations.insert(found));
         }
-        let candidate = Conversation {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: ConversationKind::Direct,
-            member_ids: vec![a.to_owned(), b.to_owned()],
-            title: None,
-            created_at_ms: now_ms(),
-        };
+        let candidate = Conversation::new(
+            uuid::Uuid::now_v7().to_string(),
+            ConversationKind::Direct,
+            vec![a.to_owned(), b.to_owned()],
+            None,
+            now_ms(),
+        );
         let created = self
             .store
             .create_conversation(&candidate)

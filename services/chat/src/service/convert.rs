@@ -35,6 +35,7 @@ pub(crate) fn conversation(
         title: c.title,
         created_at_ms: c.created_at_ms,
         last_message: last_message.map(message),
+        created_by: c.created_by,
         unread_count: read.unread_count,
         read_up_to: read.read_up_to.map(|id| id.to_string()).unwrap_or_default(),
     }

@@ -29,6 +29,12 @@ pub enum ChatError {
     /// Only a message's sender may edit or delete it.
     #[error("only the sender may change a message")]
     NotTheSender,
+    /// The user named is not a member of the conversation.
+    #[error("no such member in this conversation")]
+    MemberNotFound,
+    /// Only a group's creator may remove other members.
+    #[error("only the group's creator may remove other members")]
+    NotTheCreator,
     /// The store or the event log failed; the caller may retry.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -45,6 +51,8 @@ impl ChatError {
             Self::NotAMember => ErrorCode::NotAMember,
             Self::MessageNotFound => ErrorCode::MessageNotFound,
             Self::NotTheSender => ErrorCode::NotTheSender,
+            Self::MemberNotFound => ErrorCode::UserNotFound,
+            Self::NotTheCreator => ErrorCode::NotTheCreator,
             Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }

@@ -1,13 +1,14 @@
 //! The tonic face of [`ChatServiceImpl`].
 
 use gochat_proto::chat::v1::{
-    AnnouncePresenceRequest, AnnouncePresenceResponse, CreateConversationRequest,
-    CreateConversationResponse, DeleteMessageRequest, DeleteMessageResponse, EditMessageRequest,
-    EditMessageResponse, ListContactsRequest, ListContactsResponse, ListConversationsRequest,
-    ListConversationsResponse, ListMessagesRequest, ListMessagesResponse, ListMessagesSinceRequest,
-    ListMessagesSinceResponse, ListReadMarkersRequest, ListReadMarkersResponse, MarkReadRequest,
-    MarkReadResponse, SendDirectMessageRequest, SendMessageRequest, SendMessageResponse,
-    SendTypingRequest, SendTypingResponse, chat_service_server::ChatService,
+    AddMembersRequest, AddMembersResponse, AnnouncePresenceRequest, AnnouncePresenceResponse,
+    CreateConversationRequest, CreateConversationResponse, DeleteMessageRequest,
+    DeleteMessageResponse, EditMessageRequest, EditMessageResponse, ListContactsRequest,
+    ListContactsResponse, ListConversationsRequest, ListConversationsResponse, ListMessagesRequest,
+    ListMessagesResponse, ListMessagesSinceRequest, ListMessagesSinceResponse,
+    ListReadMarkersRequest, ListReadMarkersResponse, MarkReadRequest, MarkReadResponse,
+    RemoveMemberRequest, RemoveMemberResponse, SendDirectMessageRequest, SendMessageRequest,
+    SendMessageResponse, SendTypingRequest, SendTypingResponse, chat_service_server::ChatService,
 };
 use tonic::{Request, Response, Status};
 
@@ -114,5 +115,23 @@ impl ChatService for ChatServiceImpl {
         request: Request<ListContactsRequest>,
     ) -> Result<Response<ListContactsResponse>, Status> {
         Ok(Response::new(self.contacts(request.into_inner()).await?))
+    }
+
+    async fn add_members(
+        &self,
+        request: Request<AddMembersRequest>,
+    ) -> Result<Response<AddMembersResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::add_members(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn remove_member(
+        &self,
+        request: Request<RemoveMemberRequest>,
+    ) -> Result<Response<RemoveMemberResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::remove_member(self, request.into_inner()).await?,
+        ))
     }
 }

@@ -122,8 +122,8 @@ impl ChatServiceImpl {
     ) -> Result<proto::ListMessagesResponse, ChatError> {
         let before = validate::before(&req.before)?;
         let size = validate::page_size(req.limit);
-        let conversation = self
-            .member_conversation(&req.user_id, &req.conversation_id)
+        let (conversation, before) = self
+            .readable_conversation(&req.user_id, &req.conversation_id, before)
             .await?;
         let mut page = self
             .store

@@ -6,6 +6,7 @@ pub(crate) mod convert;
 mod error;
 mod grpc;
 pub mod limits;
+mod members;
 mod messages;
 mod signals;
 mod validate;
@@ -15,7 +16,7 @@ use std::{sync::Arc, time::Duration};
 use gochat_delivery::EventLog;
 
 use crate::conversation_cache::{self, ConversationCache};
-use crate::{Backends, ChatStore, Config, Conversation, Error, MessageIdGenerator};
+use crate::{Backends, ChatStore, Config, Conversation, Error, MessageId, MessageIdGenerator};
 
 pub use error::ChatError;
 use error::store_failed;
@@ -66,5 +67,23 @@ impl ChatServiceImpl {
             return Err(ChatError::NotAMember);
         }
         Ok(conversation)
+    }
+
+    /// The conversation `id` if `user_id` may read its history, and the history cursor
+    /// `before` narrowed for a former member to what was sent before they left.
+    async fn readable_conversation(
+        &self,
+        user_id: &str,
+        id: &str,
+        before: Option<MessageId>,
+    ) -> Result<(Arc<Conversation>, Option<MessageId>), ChatError> {
+        match self.member_conversation(user_id, id).await {
+            Err(ChatError::NotAMember) => {}
+            other => return other.map(|conversation| (conversation, before)),
+        }
+        let conversation = self.conversations.get(id).ok_or(ChatError::NotAMember)?;
+        let left_at = conversation.left_at(user_id).ok_or(ChatError::NotAMember)?;
+        let end = MessageId::first_at(left_at.saturating_add(1));
+        Ok((conversation, Some(before.map_or(end, |b| b.min(end)))))
     }
 }

@@ -5,6 +5,7 @@ mod redb_store;
 pub mod scylla;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 
 use crate::{
     ChangeOutcome, ChangeRequest, Conversation, ConversationSummary, CreatedConversation, Message,
@@ -39,6 +40,33 @@ pub struct MarkedRead {
     pub moved: bool,
     /// Whether the `read` event was published in the same write.
     pub published: bool,
+}
+
+/// What a membership update gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MembersUpdated {
+    /// False when the members were no longer the expected ones: nothing was written.
+    pub applied: bool,
+    /// Whether the change event was published in the same write.
+    pub published: bool,
+}
+
+/// Who joined and who left between `before` and `after` (two member lists).
+pub fn joined_and_left<'a>(
+    before: &'a [String],
+    after: &'a [String],
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let joined = after
+        .iter()
+        .filter(|m| !before.contains(m))
+        .map(String::as_str)
+        .collect();
+    let left = before
+        .iter()
+        .filter(|m| !after.contains(m))
+        .map(String::as_str)
+        .collect();
+    (joined, left)
 }
 
 /// Conversations, per-user conversation lists, messages and idempotency records.
@@ -122,6 +150,20 @@ pub trait ChatStore: Send + Sync + 'static {
         since_ms: i64,
         limit: usize,
     ) -> Result<Vec<Message>, StoreError>;
+
+    /// Replaces a group's members and former members with `updated`'s if its members are
+    /// still `expected` (compare-and-set: a concurrent change is never lost; the caller
+    /// reads the conversation again and retries when `applied` is false), and adds the list
+    /// rows of those who joined and removes those of those who left. Where this store commits
+    /// the event log's writes too, `event` is appended for `publication`'s recipients in the
+    /// same commit (`published`).
+    async fn update_members(
+        &self,
+        expected: &[String],
+        updated: &Conversation,
+        publication: &Publication,
+        event: &Bytes,
+    ) -> Result<MembersUpdated, StoreError>;
 
     /// Every conversation the user is a member of, in no particular order (without their
     /// messages: for finding who shares a conversation with the user).

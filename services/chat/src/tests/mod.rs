@@ -5,6 +5,7 @@ mod conversations;
 mod delivery;
 mod errors;
 mod history;
+mod members;
 mod retries;
 mod support;
 mod telemetry;

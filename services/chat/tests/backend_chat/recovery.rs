@@ -182,13 +182,13 @@ async fn a_direct_claim_without_its_conversation_is_finished() {
     let (session, store) = store().await;
     let (a, b) = (fresh_user(), fresh_user());
     // The creator claimed the pair, then died before writing the conversation.
-    let claimed = Conversation {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ConversationKind::Direct,
-        member_ids: vec![b.clone(), a.clone()],
-        title: None,
-        created_at_ms: T0,
-    };
+    let claimed = Conversation::new(
+        uuid::Uuid::now_v7().to_string(),
+        ConversationKind::Direct,
+        vec![b.clone(), a.clone()],
+        None,
+        T0,
+    );
     session
         .query_unpaged(
             format!(

@@ -39,7 +39,7 @@ fn a_conversation_has_null_title_and_last_message_when_absent() {
     let json = serde_json::to_value(ConversationJson::from(c)).unwrap();
     assert_eq!(
         json,
-        json!({"id":"c1","kind":"direct","member_ids":["u1","u2"],"title":null,
+        json!({"id":"c1","kind":"direct","member_ids":["u1","u2"],"created_by":"","title":null,
                "created_at":"1970-01-01T00:00:00.000Z","last_message":null,
                "unread_count":0,"read_up_to":null})
     );

@@ -15,6 +15,7 @@ use crate::{
 
 pub mod accounts;
 pub mod conversations;
+pub mod group_members;
 mod members;
 pub mod message_changes;
 pub mod messages;
@@ -51,7 +52,14 @@ pub(crate) fn api_routes(state: AppState) -> Router {
             patch(message_changes::edit).delete(message_changes::delete),
         )
         .route("/api/v1/conversations/{id}/read", post(reads::mark))
-        .route("/api/v1/conversations/{id}/members", get(reads::members))
+        .route(
+            "/api/v1/conversations/{id}/members",
+            get(reads::members).post(group_members::add),
+        )
+        .route(
+            "/api/v1/conversations/{id}/members/{user_id}",
+            delete(group_members::remove),
+        )
         .route("/api/v1/presence", get(presence::list))
         .route("/api/v1/messages", post(messages::send_direct))
         .route("/api/v1/ws", get(ws::upgrade))

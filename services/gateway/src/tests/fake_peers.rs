@@ -232,6 +232,7 @@ impl ChatService for FakeChat {
                 title: None,
                 created_at_ms: 0,
                 last_message: Some(message("m9", 5)),
+                created_by: ME.into(),
                 unread_count: 3,
                 read_up_to: "m6".into(),
             }],
@@ -386,5 +387,36 @@ impl ChatService for FakeChat {
         Ok(Response::new(chat::ListContactsResponse {
             user_ids: vec![OTHER.into()],
         }))
+    }
+    async fn add_members(
+        &self,
+        r: Request<chat::AddMembersRequest>,
+    ) -> Answer<chat::AddMembersResponse> {
+        let r = r.into_inner();
+        if r.conversation_id == "theirs" {
+            return Err(error::status(ErrorCode::NotAMember, "not a member"));
+        }
+        let mut member_ids = vec![ME.to_owned()];
+        member_ids.extend(r.member_ids);
+        Ok(Response::new(chat::AddMembersResponse {
+            conversation: Some(Conversation {
+                id: r.conversation_id,
+                kind: ConversationKind::Group as i32,
+                member_ids,
+                created_by: ME.into(),
+                created_at_ms: 1_795_509_744_123,
+                ..Default::default()
+            }),
+        }))
+    }
+    async fn remove_member(
+        &self,
+        r: Request<chat::RemoveMemberRequest>,
+    ) -> Answer<chat::RemoveMemberResponse> {
+        let r = r.into_inner();
+        if r.member_id != r.user_id {
+            return Err(error::status(ErrorCode::NotTheCreator, "not the creator"));
+        }
+        Ok(Response::new(chat::RemoveMemberResponse {}))
     }
 }

@@ -343,3 +343,53 @@ async fn presence_is_answered_for_contacts_only() {
     let got = call(&r, authed(&h, Method::GET, "/api/v1/presence", None)).await;
     assert_error(&got, StatusCode::BAD_REQUEST, "invalid_request");
 }
+
+#[tokio::test]
+async fn members_are_added_and_removed() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let body = format!(r#"{{"user_ids":["{OTHER}"]}}"#);
+    let got = call(
+        &r,
+        authed(
+            &h,
+            Method::POST,
+            "/api/v1/conversations/g1/members",
+            Some(&body),
+        ),
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(got.2["member_ids"], json!([ME, OTHER]));
+    assert_eq!(got.2["created_by"], ME);
+    let pending = format!(r#"{{"user_ids":["{PENDING}"]}}"#);
+    let got = call(
+        &r,
+        authed(
+            &h,
+            Method::POST,
+            "/api/v1/conversations/g1/members",
+            Some(&pending),
+        ),
+    )
+    .await;
+    assert_error(&got, StatusCode::NOT_FOUND, "user_not_found");
+    let got = call(
+        &r,
+        authed(
+            &h,
+            Method::POST,
+            "/api/v1/conversations/g1/members",
+            Some("{}"),
+        ),
+    )
+    .await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "invalid_request");
+
+    let leave = format!("/api/v1/conversations/g1/members/{ME}");
+    let got = call(&r, authed(&h, Method::DELETE, &leave, None)).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT);
+    let other = format!("/api/v1/conversations/g1/members/{OTHER}");
+    let got = call(&r, authed(&h, Method::DELETE, &other, None)).await;
+    assert_error(&got, StatusCode::FORBIDDEN, "not_the_creator");
+}

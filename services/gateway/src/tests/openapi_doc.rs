@@ -9,7 +9,7 @@ use super::support::*;
 use crate::Config;
 
 /// Every (method, path) of api-v1.md and of the additions in docs/api.md.
-const CONTRACT: [(&str, &str); 19] = [
+const CONTRACT: [(&str, &str); 21] = [
     ("post", "/api/v1/accounts"),
     ("post", "/api/v1/accounts/verify"),
     ("post", "/api/v1/accounts/verification-code"),
@@ -29,6 +29,8 @@ const CONTRACT: [(&str, &str); 19] = [
     ("post", "/api/v1/conversations/{id}/read"),
     ("get", "/api/v1/conversations/{id}/members"),
     ("get", "/api/v1/presence"),
+    ("post", "/api/v1/conversations/{id}/members"),
+    ("delete", "/api/v1/conversations/{id}/members/{user_id}"),
 ];
 
 #[tokio::test]

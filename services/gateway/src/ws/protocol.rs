@@ -136,6 +136,33 @@ pub enum ServerFrame {
         /// The newest message they have read.
         message_id: String,
     },
+    /// Users were added to one of the user's groups (the user may be one of them).
+    MemberAdded {
+        /// The event id to resume after (`since`).
+        event_id: String,
+        /// The group.
+        conversation_id: String,
+        /// Who joined.
+        user_ids: Vec<String>,
+        /// Who added them.
+        by: String,
+        /// Every member now.
+        member_ids: Vec<String>,
+    },
+    /// A member left one of the user's groups or was removed (the user may be the one: no
+    /// further events of the group follow).
+    MemberRemoved {
+        /// The event id to resume after (`since`).
+        event_id: String,
+        /// The group.
+        conversation_id: String,
+        /// Who left or was removed.
+        user_id: String,
+        /// Who removed them (themselves when leaving).
+        by: String,
+        /// Every member now.
+        member_ids: Vec<String>,
+    },
     /// Another member is typing in one of the user's conversations (not logged: no event
     /// id; treat it as over after 5 s without another).
     Typing {

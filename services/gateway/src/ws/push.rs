@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::ws::Message as WsMessage;
 use gochat_delivery::Event;
-use gochat_proto::chat::v1::{DeliveryEvent, EventKind, Message, ReadMarker};
+use gochat_proto::chat::v1::{DeliveryEvent, EventKind, MembershipChange, Message, ReadMarker};
 use gochat_telemetry::{self as telemetry, propagation};
 use prost::Message as _;
 use tracing::Span;
@@ -67,17 +67,27 @@ impl Push {
             EventKind::try_from(decoded.kind),
             decoded.message,
             decoded.read,
+            decoded.members,
         ) {
-            (Ok(EventKind::Message), Some(message), _) => {
+            (Ok(EventKind::Message), Some(message), _, _) => {
                 Some(Self::new(event_id, message, trace_context))
             }
             (
                 Ok(kind @ (EventKind::MessageEdited | EventKind::MessageDeleted)),
                 Some(message),
                 _,
+                _,
             ) => Some(Self::changed(event_id, kind, message, trace_context)),
-            (Ok(EventKind::Read), _, Some(read)) => Some(Self::read(event_id, read, trace_context)),
-            (kind, _, _) => {
+            (Ok(EventKind::Read), _, Some(read), _) => {
+                Some(Self::read(event_id, read, trace_context))
+            }
+            (
+                Ok(kind @ (EventKind::MemberAdded | EventKind::MemberRemoved)),
+                _,
+                _,
+                Some(change),
+            ) => Self::members(event_id, kind, change, trace_context),
+            (kind, _, _, _) => {
                 tracing::warn!(event_id, kind = ?kind, "delivery event without its content; skipped");
                 None
             }
@@ -135,6 +145,46 @@ impl Push {
             sent_at_ms: None,
             trace_context,
         }
+    }
+
+    /// The push of a group's members changing; `None` (logged) for a removal that does not
+    /// name who left.
+    fn members(
+        event_id: String,
+        kind: EventKind,
+        change: MembershipChange,
+        trace_context: HashMap<String, String>,
+    ) -> Option<Self> {
+        let conversation_id = change.conversation_id.clone();
+        let frame = if kind == EventKind::MemberAdded {
+            ServerFrame::MemberAdded {
+                event_id: event_id.clone(),
+                conversation_id: change.conversation_id,
+                user_ids: change.user_ids,
+                by: change.by,
+                member_ids: change.member_ids,
+            }
+        } else {
+            let Some(user_id) = change.user_ids.into_iter().next() else {
+                tracing::warn!(event_id, "a removal without its member; skipped");
+                return None;
+            };
+            ServerFrame::MemberRemoved {
+                event_id: event_id.clone(),
+                conversation_id: change.conversation_id,
+                user_id,
+                by: change.by,
+                member_ids: change.member_ids,
+            }
+        };
+        Some(Self {
+            frame: WsMessage::text(frame.to_text()),
+            event_id,
+            message_id: String::new(),
+            conversation_id,
+            sent_at_ms: None,
+            trace_context,
+        })
     }
 
     /// The push of a member's read marker moving.

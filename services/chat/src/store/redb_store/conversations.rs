@@ -15,7 +15,7 @@ pub(super) fn load(
     id: &str,
 ) -> Result<Option<Conversation>, StoreError> {
     match table.get(id).map_err(unavailable)? {
-        Some(bytes) => decode(bytes.value()).map(Some),
+        Some(bytes) => decode::<Conversation>(bytes.value()).map(|c| Some(c.with_creator())),
         None => Ok(None),
     }
 }
@@ -82,6 +82,38 @@ pub(super) fn create(
         conversation,
         created: true,
     })
+}
+
+/// Writes `updated` over its stored version if that still has the `expected` members, and
+/// adds and removes the list rows of who joined and left; false (nothing written) when the
+/// members changed meanwhile.
+pub(super) fn replace_members(
+    txn: &WriteTransaction,
+    expected: &[String],
+    updated: &Conversation,
+) -> Result<bool, StoreError> {
+    let mut conversations = txn.open_table(CONVERSATIONS).map_err(unavailable)?;
+    let stored = load(&conversations, &updated.id)?
+        .ok_or_else(|| StoreError::ConversationNotFound(updated.id.clone()))?;
+    if stored.member_ids != expected {
+        return Ok(false);
+    }
+    conversations
+        .insert(updated.id.as_str(), encode(updated)?.as_slice())
+        .map_err(unavailable)?;
+    let mut memberships = txn.open_table(MEMBERSHIPS).map_err(unavailable)?;
+    let (joined, left) = crate::store::joined_and_left(expected, &updated.member_ids);
+    for member in joined {
+        memberships
+            .insert((member, updated.id.as_str()), (updated.created_at_ms, None))
+            .map_err(unavailable)?;
+    }
+    for member in left {
+        memberships
+            .remove((member, updated.id.as_str()))
+            .map_err(unavailable)?;
+    }
+    Ok(true)
 }
 
 /// The direct conversation between `a` and `b`, if any.

@@ -17,7 +17,7 @@ use self::tables::{
     CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, READ_MARKERS, UNPUBLISHED,
     decode, unavailable,
 };
-use super::{ChatStore, MarkedRead, StoreError};
+use super::{ChatStore, MarkedRead, MembersUpdated, StoreError};
 use crate::{
     ChangeOutcome, ChangeRequest, Conversation, ConversationSummary, CreatedConversation, Message,
     MessageId, Publication, ReadState, StoredMessage,
@@ -243,6 +243,41 @@ impl ChatStore for RedbChatStore {
         let user_id = user_id.to_owned();
         self.read(move |txn| messages::since(txn, &user_id, since_ms, limit))
             .await
+    }
+
+    async fn update_members(
+        &self,
+        expected: &[String],
+        updated: &Conversation,
+        publication: &Publication,
+        event: &bytes::Bytes,
+    ) -> Result<MembersUpdated, StoreError> {
+        let (expected, updated) = (expected.to_vec(), updated.clone());
+        let (publication, event) = (publication.clone(), event.clone());
+        self.write_published(move |txn, appender| {
+            if !conversations::replace_members(txn, &expected, &updated)? {
+                return Ok((
+                    MembersUpdated {
+                        applied: false,
+                        published: false,
+                    },
+                    None,
+                ));
+            }
+            let appended = match appender {
+                Some(appender) => Some(append(appender, txn, &publication.recipients, &event)?),
+                None => None,
+            };
+            let published = appended.is_some();
+            Ok((
+                MembersUpdated {
+                    applied: true,
+                    published,
+                },
+                appended,
+            ))
+        })
+        .await
     }
 
     async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {

@@ -66,13 +66,13 @@ impl ScyllaChatStore {
             .conditional(&self.statements.insert_pair, values)
             .await?;
         if !claim.applied() {
-            let winner = Conversation {
-                id: claim.text("conversation_id")?,
-                kind: ConversationKind::Direct,
-                member_ids: claim.texts("member_ids")?,
-                title: None,
-                created_at_ms: claim.bigint("created_at_ms")?,
-            };
+            let winner = Conversation::new(
+                claim.text("conversation_id")?,
+                ConversationKind::Direct,
+                claim.texts("member_ids")?,
+                None,
+                claim.bigint("created_at_ms")?,
+            );
             let conversation = self.finish_direct(winner).await?;
             return Ok(CreatedConversation {
                 conversation,
@@ -130,6 +130,7 @@ impl ScyllaChatStore {
             &c.member_ids,
             c.title.as_deref(),
             c.created_at_ms,
+            c.created_by.as_str(),
         );
         self.conditional(&self.statements.insert_conversation, values)
             .await
@@ -200,6 +201,53 @@ impl ScyllaChatStore {
             .await
     }
 
+    /// Compare-and-set of a group's members (a lightweight transaction on `member_ids`),
+    /// then the list rows of who joined and left; see `ChatStore::update_members`.
+    pub(super) async fn replace_members(
+        &self,
+        expected: &[String],
+        updated: &Conversation,
+    ) -> Result<bool, StoreError> {
+        let values = (
+            &updated.member_ids,
+            &updated.former_members,
+            updated.id.as_str(),
+            expected,
+        );
+        let outcome = self
+            .conditional(&self.statements.update_members, values)
+            .await?;
+        if !outcome.applied() {
+            self.conversations.forget(&updated.id);
+            return Ok(false);
+        }
+        self.conversations.insert(updated.clone());
+        let (joined, left) = crate::store::joined_and_left(expected, &updated.member_ids);
+        // A user who left before and joins again outranks the deletion of their old row.
+        let now_us = gochat_runtime::clock::now_ms().saturating_mul(1000);
+        let mut writes = Vec::new();
+        for member in joined {
+            writes.push(gochat_cql::execute_unpaged(
+                &self.session,
+                &self.statements.insert_membership,
+                (member, updated.id.as_str(), updated.created_at_ms, now_us),
+            ));
+        }
+        run_all(writes).await?;
+        let removals = left
+            .into_iter()
+            .map(|member| {
+                gochat_cql::execute_unpaged(
+                    &self.session,
+                    &self.statements.delete_membership,
+                    (member, updated.id.as_str()),
+                )
+            })
+            .collect();
+        run_all(removals).await?;
+        Ok(true)
+    }
+
     /// Every conversation the user is a member of.
     pub(super) async fn of_member(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
         let memberships = self.memberships(user_id).await?;
@@ -246,13 +294,17 @@ fn recency(row: &Membership) -> (i64, i64, &str) {
 
 /// The conversation a failed `IF NOT EXISTS` found under `id`.
 fn existing(id: &str, row: &Outcome) -> Result<Conversation, StoreError> {
-    Ok(Conversation {
-        id: id.to_owned(),
-        kind: rows::parse_kind(&row.text("kind")?)?,
-        member_ids: row.texts("member_ids")?,
-        title: row.optional_text("title")?,
-        created_at_ms: row.bigint("created_at_ms")?,
-    })
+    let conversation = Conversation {
+        created_by: row.optional_text("created_by")?.unwrap_or_default(),
+        ..Conversation::new(
+            id.to_owned(),
+            rows::parse_kind(&row.text("kind")?)?,
+            row.texts("member_ids")?,
+            row.optional_text("title")?,
+            row.bigint("created_at_ms")?,
+        )
+    };
+    Ok(conversation.with_creator())
 }
 
 fn already_used(id: &str) -> StoreError {

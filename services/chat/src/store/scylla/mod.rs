@@ -29,7 +29,7 @@ use gochat_cql::scylla::{
 };
 
 use self::statements::Statements;
-use super::{ChatStore, MarkedRead, StoreError};
+use super::{ChatStore, MarkedRead, MembersUpdated, StoreError};
 use crate::conversation_cache::{self, ConversationCache};
 use crate::recent::RecentMap;
 use crate::{
@@ -175,6 +175,20 @@ impl ChatStore for ScyllaChatStore {
         limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
         self.since(user_id, since_ms, limit).await
+    }
+
+    async fn update_members(
+        &self,
+        expected: &[String],
+        updated: &Conversation,
+        _publication: &Publication,
+        _event: &bytes::Bytes,
+    ) -> Result<MembersUpdated, StoreError> {
+        let applied = self.replace_members(expected, updated).await?;
+        Ok(MembersUpdated {
+            applied,
+            published: false,
+        })
     }
 
     async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {

@@ -1,5 +1,7 @@
 //! Running reads and decoding their rows into the domain types.
 
+use std::collections::BTreeMap;
+
 use gochat_cql::scylla::{
     client::session::Session, deserialize::row::DeserializeRow, serialize::row::SerializeRow,
     statement::prepared::PreparedStatement,
@@ -50,19 +52,32 @@ pub(super) fn message(conversation_id: &str, row: MessageRow) -> Result<Message,
     })
 }
 
-/// A conversation row: kind, members, title, creation time.
-pub(super) type ConversationRow = (String, Vec<String>, Option<String>, i64);
+/// A conversation row: kind, members (null once every member left), title, creation time,
+/// creator, former members.
+pub(super) type ConversationRow = (
+    String,
+    Option<Vec<String>>,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<BTreeMap<String, i64>>,
+);
 
 /// The conversation `id` a row holds.
 pub(super) fn conversation(id: &str, row: ConversationRow) -> Result<Conversation, StoreError> {
-    let (kind, member_ids, title, created_at_ms) = row;
-    Ok(Conversation {
-        id: id.to_owned(),
-        kind: parse_kind(&kind)?,
-        member_ids,
-        title,
-        created_at_ms,
-    })
+    let (kind, member_ids, title, created_at_ms, created_by, former_members) = row;
+    let conversation = Conversation {
+        created_by: created_by.unwrap_or_default(),
+        former_members: former_members.unwrap_or_default(),
+        ..Conversation::new(
+            id.to_owned(),
+            parse_kind(&kind)?,
+            member_ids.unwrap_or_default(),
+            title,
+            created_at_ms,
+        )
+    };
+    Ok(conversation.with_creator())
 }
 
 /// How a kind is stored.

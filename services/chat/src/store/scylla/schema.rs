@@ -13,9 +13,12 @@ use crate::StoreError;
 /// Every table of the chat store, `{ks}` standing for the keyspace. Each statement is
 /// `CREATE TABLE IF NOT EXISTS`, so applying them again changes nothing.
 pub const SCHEMA: &[&str] = &[
-    // One row per conversation; `member_ids` keeps the creator first.
+    // One row per conversation: `member_ids` in joining order, the creator first until
+    // they leave; `former_members` maps who left or was removed to when. A group's member
+    // changes are compare-and-set on `member_ids` (lightweight transactions).
     "CREATE TABLE IF NOT EXISTS {ks}.conversations (\
-        id text PRIMARY KEY, kind text, member_ids list<text>, title text, created_at_ms bigint)",
+        id text PRIMARY KEY, kind text, member_ids list<text>, title text, created_at_ms bigint, \
+        created_by text, former_members map<text, bigint>)",
     // A direct conversation per member pair, claimed with IF NOT EXISTS; it carries what is
     // needed to finish writing the conversation if its creator stopped half-way.
     "CREATE TABLE IF NOT EXISTS {ks}.direct_pairs (\
@@ -56,6 +59,8 @@ pub const SCHEMA: &[&str] = &[
 /// Columns added to tables after keyspaces were first created with them: (table, column,
 /// type). [`migrate`] adds each one that a keyspace lacks.
 pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("conversations", "created_by", "text"),
+    ("conversations", "former_members", "map<text, bigint>"),
     ("messages", "edited_at_ms", "bigint"),
     ("messages", "deleted", "boolean"),
 ];

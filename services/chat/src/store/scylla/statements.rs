@@ -21,6 +21,8 @@ enum Kind {
 /// transactions.
 pub(super) struct Statements {
     pub(super) insert_conversation: PreparedStatement,
+    pub(super) update_members: PreparedStatement,
+    pub(super) delete_membership: PreparedStatement,
     pub(super) select_conversation: PreparedStatement,
     pub(super) insert_pair: PreparedStatement,
     pub(super) delete_pair: PreparedStatement,
@@ -60,9 +62,14 @@ macro_rules! message_columns {
 }
 
 const INSERT_CONVERSATION: &str = "INSERT INTO {ks}.conversations \
-    (id, kind, member_ids, title, created_at_ms) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS";
-const SELECT_CONVERSATION: &str =
-    "SELECT kind, member_ids, title, created_at_ms FROM {ks}.conversations WHERE id = ?";
+    (id, kind, member_ids, title, created_at_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) \
+    IF NOT EXISTS";
+const SELECT_CONVERSATION: &str = "SELECT kind, member_ids, title, created_at_ms, created_by, \
+    former_members FROM {ks}.conversations WHERE id = ?";
+const UPDATE_MEMBERS: &str = "UPDATE {ks}.conversations SET member_ids = ?, former_members = ? \
+    WHERE id = ? IF member_ids = ?";
+const DELETE_MEMBERSHIP: &str =
+    "DELETE FROM {ks}.user_conversations WHERE user_id = ? AND conversation_id = ?";
 const INSERT_PAIR: &str = "INSERT INTO {ks}.direct_pairs \
     (pair, conversation_id, member_ids, created_at_ms) VALUES (?, ?, ?, ?) IF NOT EXISTS";
 const DELETE_PAIR: &str = "DELETE FROM {ks}.direct_pairs WHERE pair = ? IF conversation_id = ?";
@@ -134,6 +141,8 @@ impl Statements {
         let p = |kind: Kind, text: &str| prepare(session, kind, text.replace("{ks}", keyspace));
         Ok(Self {
             insert_conversation: p(Conditional, INSERT_CONVERSATION).await?,
+            update_members: p(Conditional, UPDATE_MEMBERS).await?,
+            delete_membership: p(Idempotent, DELETE_MEMBERSHIP).await?,
             select_conversation: p(Idempotent, SELECT_CONVERSATION).await?,
             insert_pair: p(Conditional, INSERT_PAIR).await?,
             delete_pair: p(Conditional, DELETE_PAIR).await?,

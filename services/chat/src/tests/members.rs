@@ -1,0 +1,204 @@
+//! AddMembers and RemoveMember: who may change a group, the cap, what the removed member
+//! still reads, and the events every member gets.
+
+use gochat_proto::chat::v1::{
+    AddMembersRequest, EventKind, ListMessagesRequest, RemoveMemberRequest,
+};
+use gochat_proto::error::{ErrorCode, error_code};
+
+use super::support::{Harness, send_request};
+use crate::conformance::fresh_user;
+
+fn add(user: &str, conversation: &str, members: &[&str]) -> AddMembersRequest {
+    AddMembersRequest {
+        user_id: user.to_owned(),
+        conversation_id: conversation.to_owned(),
+        member_ids: members.iter().map(|m| (*m).to_owned()).collect(),
+    }
+}
+
+fn remove(user: &str, conversation: &str, member: &str) -> RemoveMemberRequest {
+    RemoveMemberRequest {
+        user_id: user.to_owned(),
+        conversation_id: conversation.to_owned(),
+        member_id: member.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn any_member_adds_and_only_the_creator_removes_others() {
+    let mut h = Harness::start().await;
+    let (a, b, c, d) = (fresh_user(), fresh_user(), fresh_user(), fresh_user());
+    let group = h.conversation(&a, &[&b, &c]).await;
+
+    let added = h
+        .client
+        .add_members(add(&b, &group, &[&d, &a, &d]))
+        .await
+        .unwrap();
+    let conversation = added.into_inner().conversation.unwrap();
+    assert_eq!(
+        conversation.member_ids,
+        [a.clone(), b.clone(), c.clone(), d.clone()]
+    );
+    assert_eq!(conversation.created_by, a);
+    let again = h.client.add_members(add(&b, &group, &[&d])).await.unwrap();
+    assert_eq!(
+        again.into_inner().conversation.unwrap().member_ids.len(),
+        4,
+        "d is in already"
+    );
+
+    let refused = |status: tonic::Status| error_code(&status);
+    let outsider = fresh_user();
+    let e = h
+        .client
+        .add_members(add(&outsider, &group, &[&outsider]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::NotAMember));
+    let e = h
+        .client
+        .remove_member(remove(&b, &group, &c))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::NotTheCreator));
+    let e = h
+        .client
+        .remove_member(remove(&a, &group, &outsider))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::UserNotFound));
+    let e = h
+        .client
+        .add_members(add(&a, &group, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+
+    h.client
+        .remove_member(remove(&a, &group, &c))
+        .await
+        .unwrap();
+    h.client
+        .remove_member(remove(&d, &group, &d))
+        .await
+        .unwrap();
+    let events = h.events_of(&c).await;
+    let removal = events.last().unwrap();
+    assert_eq!(removal.kind(), EventKind::MemberRemoved);
+    let change = removal.members.as_ref().unwrap();
+    assert_eq!(
+        (change.user_ids.as_slice(), change.by.as_str()),
+        ([c.clone()].as_slice(), a.as_str())
+    );
+    assert_eq!(
+        change.member_ids,
+        [a.clone(), b.clone(), d.clone()],
+        "the members right after"
+    );
+    let last = h.events_of(&a).await.pop().unwrap();
+    assert_eq!(last.kind(), EventKind::MemberRemoved);
+    assert_eq!(last.members.unwrap().member_ids, [a.clone(), b.clone()]);
+    assert_eq!(
+        h.events_of(&d).await.last().unwrap().kind(),
+        EventKind::MemberRemoved
+    );
+}
+
+#[tokio::test]
+async fn direct_conversations_and_the_cap_are_refused() {
+    let mut h = Harness::start().await;
+    let (a, b) = (fresh_user(), fresh_user());
+    let direct = h.conversation(&a, &[&b]).await;
+    let refused = |status: tonic::Status| error_code(&status);
+    let e = h
+        .client
+        .add_members(add(&a, &direct, &[&fresh_user()]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+    let e = h
+        .client
+        .remove_member(remove(&a, &direct, &a))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+
+    let group = h.conversation(&a, &[&b, &fresh_user()]).await;
+    let many: Vec<String> = (0..253).map(|_| fresh_user()).collect();
+    let names: Vec<&str> = many.iter().map(String::as_str).collect();
+    let full = h.client.add_members(add(&a, &group, &names)).await.unwrap();
+    assert_eq!(
+        full.into_inner().conversation.unwrap().member_ids.len(),
+        256
+    );
+    let e = h
+        .client
+        .add_members(add(&a, &group, &[&fresh_user()]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+}
+
+#[tokio::test]
+async fn a_removed_member_reads_only_what_came_before_and_cannot_send() {
+    let mut h = Harness::start().await;
+    let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
+    let group = h.conversation(&a, &[&b, &c]).await;
+    let before = h.send(&a, &group, "before").await;
+    h.client
+        .remove_member(remove(&a, &group, &c))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let after = h.send(&a, &group, "after").await;
+
+    let history = |user: &str| ListMessagesRequest {
+        user_id: user.to_owned(),
+        conversation_id: group.clone(),
+        before: String::new(),
+        limit: 50,
+    };
+    let page = h
+        .client
+        .list_messages(history(&c))
+        .await
+        .unwrap()
+        .into_inner();
+    let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
+    assert_eq!(ids, [before.id.clone()], "nothing after the removal");
+    let full = h
+        .client
+        .list_messages(history(&b))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(full.messages[0].id, after.id);
+
+    let e = h
+        .client
+        .send_message(send_request(&c, &group, "still here?", "k"))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), Some(ErrorCode::NotAMember));
+    let c_log = h.events_of(&c).await;
+    assert!(
+        c_log
+            .iter()
+            .all(|e| e.message.as_ref().is_none_or(|m| m.id != after.id)),
+        "the removed member got no later message"
+    );
+    assert!(h.client.add_members(add(&b, &group, &[&c])).await.is_ok());
+    let page = h
+        .client
+        .list_messages(history(&c))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        page.messages.len(),
+        2,
+        "added back, the whole history is readable"
+    );
+}
