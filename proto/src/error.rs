@@ -18,7 +18,7 @@ pub use v1::{ErrorCode, ErrorInfo};
 
 impl ErrorCode {
     /// Every code of API v1 (everything but `Unspecified`).
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::InvalidRequest,
         Self::InvalidEmail,
         Self::WeakPassword,
@@ -45,6 +45,7 @@ impl ErrorCode {
         Self::NotTheSender,
         Self::MessageNotFound,
         Self::NotTheCreator,
+        Self::Blocked,
     ];
 
     /// The table: each code's snake_case name, HTTP status and gRPC code. `Unspecified` is
@@ -80,6 +81,7 @@ impl ErrorCode {
             Self::NotAMember => ("not_a_member", H::FORBIDDEN, Code::PermissionDenied),
             Self::NotTheSender => ("not_the_sender", H::FORBIDDEN, Code::PermissionDenied),
             Self::NotTheCreator => ("not_the_creator", H::FORBIDDEN, Code::PermissionDenied),
+            Self::Blocked => ("blocked", H::FORBIDDEN, Code::PermissionDenied),
             Self::NotFound => ("not_found", H::NOT_FOUND, Code::NotFound),
             Self::MessageNotFound => ("message_not_found", H::NOT_FOUND, Code::NotFound),
             Self::UserNotFound => ("user_not_found", H::NOT_FOUND, Code::NotFound),

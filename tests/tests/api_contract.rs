@@ -7,6 +7,8 @@
 
 #[path = "contract/accounts.rs"]
 mod accounts;
+#[path = "contract/blocks.rs"]
+mod blocks;
 #[path = "contract/changes.rs"]
 mod changes;
 #[path = "contract/conversations.rs"]

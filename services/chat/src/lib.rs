@@ -35,6 +35,7 @@ use std::sync::{Arc, LazyLock};
 use gochat_proto::chat::v1::chat_service_server::{ChatServiceServer, SERVICE_NAME};
 
 pub use config::Config;
+pub use conversation_cache::GROUP_STALENESS;
 pub use error::Error;
 pub use message_id::{
     EPOCH_MS, InvalidNodeId, MAX_NODE_ID, MessageId, MessageIdGenerator, ParseMessageIdError,
@@ -45,7 +46,7 @@ pub use model::{
 };
 pub use publication::Publication;
 pub use readiness::readiness;
-pub use service::{ChatError, ChatServiceImpl, limits};
+pub use service::{BLOCKS_STALENESS, ChatError, ChatServiceImpl, limits};
 pub use store::{
     ChatStore, MarkedRead, MembersUpdated, RedbChatStore, ScyllaChatStore, StoreError, scylla,
 };

@@ -126,6 +126,7 @@ async fn migrating_again_changes_nothing() {
     assert_eq!(
         tables,
         [
+            "blocks",
             "conversation_buckets",
             "conversations",
             "direct_pairs",

@@ -251,6 +251,22 @@ pub struct PresenceListJson {
     pub presence: Vec<PresenceJson>,
 }
 
+/// A user the caller blocks.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockJson {
+    /// The blocked user.
+    pub user_id: String,
+    /// RFC 3339 UTC time of the block.
+    pub blocked_at: String,
+}
+
+/// `GET /api/v1/blocks`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockListJson {
+    /// Most recently blocked first.
+    pub blocks: Vec<BlockJson>,
+}
+
 /// The wire string of an account status.
 pub fn status_str(status: i32) -> Result<&'static str, ApiError> {
     match AccountStatus::try_from(status) {

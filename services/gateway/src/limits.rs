@@ -79,6 +79,8 @@ pub enum Write {
     Read,
     /// A group's members changed.
     Members,
+    /// A block set or lifted.
+    Blocks,
 }
 
 impl Write {
@@ -88,6 +90,7 @@ impl Write {
             Self::Change => "change",
             Self::Read => "read",
             Self::Members => "members",
+            Self::Blocks => "blocks",
         }
     }
 }

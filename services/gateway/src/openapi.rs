@@ -39,6 +39,9 @@ use crate::{dto, error, routes, ws};
         routes::presence::list,
         routes::group_members::add,
         routes::group_members::remove,
+        routes::blocks::block,
+        routes::blocks::unblock,
+        routes::blocks::list,
         ws::upgrade,
     ),
     components(schemas(
@@ -57,6 +60,8 @@ use crate::{dto, error, routes, ws};
         dto::MemberListJson,
         dto::PresenceJson,
         dto::PresenceListJson,
+        dto::BlockJson,
+        dto::BlockListJson,
     )),
     modifiers(&BearerAuth),
 )]

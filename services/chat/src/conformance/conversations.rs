@@ -236,3 +236,25 @@ pub async fn members_change_by_compare_and_set(store: &Arc<dyn ChatStore>) {
     assert_eq!(store.conversation(&trio.id).await.unwrap(), Some(back));
     assert_eq!(store.list_conversations(&b).await.unwrap().len(), 1);
 }
+
+/// Blocks are kept per blocker: blocking again replaces the time, unblocking removes one
+/// (and an absent one quietly), and nobody else's blocks show.
+pub async fn blocks_are_kept_per_blocker(store: &Arc<dyn ChatStore>) {
+    let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
+    let sorted = |mut v: Vec<(String, i64)>| {
+        v.sort();
+        v
+    };
+    store.block(&a, &b, T0).await.unwrap();
+    store.block(&a, &c, T0 + 1).await.unwrap();
+    store.block(&b, &a, T0 + 2).await.unwrap();
+    let mut expected = vec![(b.clone(), T0), (c.clone(), T0 + 1)];
+    expected.sort();
+    assert_eq!(sorted(store.blocks_of(&a).await.unwrap()), expected);
+    store.block(&a, &b, T0 + 5).await.unwrap();
+    store.unblock(&a, &c).await.unwrap();
+    store.unblock(&a, &c).await.unwrap();
+    assert_eq!(store.blocks_of(&a).await.unwrap(), [(b.clone(), T0 + 5)]);
+    assert_eq!(store.blocks_of(&b).await.unwrap(), [(a.clone(), T0 + 2)]);
+    assert!(store.blocks_of(&c).await.unwrap().is_empty());
+}

@@ -31,6 +31,7 @@ pub async fn run_all(store: Arc<dyn ChatStore>) {
     conversations::lists_most_recently_active_first(&store).await;
     conversations::member_conversations_are_the_users_own(&store).await;
     conversations::members_change_by_compare_and_set(&store).await;
+    conversations::blocks_are_kept_per_blocker(&store).await;
     messages::store_then_retry_returns_the_first_message(&store).await;
     messages::unknown_conversation_is_refused(&store).await;
     messages::idempotency_is_per_sender_and_conversation(&store).await;

@@ -16,6 +16,9 @@ impl ChatServiceImpl {
         req: proto::CreateConversationRequest,
     ) -> Result<proto::CreateConversationResponse, ChatError> {
         let member_ids = validate::members(&req.creator_id, &req.member_ids)?;
+        if let [creator, other] = member_ids.as_slice() {
+            self.check_not_blocked_by(other, creator).await?;
+        }
         let (kind, title) = if member_ids.len() == 2 {
             (ConversationKind::Direct, None)
         } else {

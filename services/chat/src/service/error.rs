@@ -35,6 +35,9 @@ pub enum ChatError {
     /// Only a group's creator may remove other members.
     #[error("only the group's creator may remove other members")]
     NotTheCreator,
+    /// The other member of the direct conversation blocks the caller.
+    #[error("this user does not accept your messages")]
+    Blocked,
     /// The store or the event log failed; the caller may retry.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -53,6 +56,7 @@ impl ChatError {
             Self::NotTheSender => ErrorCode::NotTheSender,
             Self::MemberNotFound => ErrorCode::UserNotFound,
             Self::NotTheCreator => ErrorCode::NotTheCreator,
+            Self::Blocked => ErrorCode::Blocked,
             Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }

@@ -2,13 +2,15 @@
 
 use gochat_proto::chat::v1::{
     AddMembersRequest, AddMembersResponse, AnnouncePresenceRequest, AnnouncePresenceResponse,
-    CreateConversationRequest, CreateConversationResponse, DeleteMessageRequest,
-    DeleteMessageResponse, EditMessageRequest, EditMessageResponse, ListContactsRequest,
-    ListContactsResponse, ListConversationsRequest, ListConversationsResponse, ListMessagesRequest,
-    ListMessagesResponse, ListMessagesSinceRequest, ListMessagesSinceResponse,
-    ListReadMarkersRequest, ListReadMarkersResponse, MarkReadRequest, MarkReadResponse,
-    RemoveMemberRequest, RemoveMemberResponse, SendDirectMessageRequest, SendMessageRequest,
-    SendMessageResponse, SendTypingRequest, SendTypingResponse, chat_service_server::ChatService,
+    BlockRequest, BlockResponse, CreateConversationRequest, CreateConversationResponse,
+    DeleteMessageRequest, DeleteMessageResponse, EditMessageRequest, EditMessageResponse,
+    ListBlocksRequest, ListBlocksResponse, ListContactsRequest, ListContactsResponse,
+    ListConversationsRequest, ListConversationsResponse, ListMessagesRequest, ListMessagesResponse,
+    ListMessagesSinceRequest, ListMessagesSinceResponse, ListReadMarkersRequest,
+    ListReadMarkersResponse, MarkReadRequest, MarkReadResponse, RemoveMemberRequest,
+    RemoveMemberResponse, SendDirectMessageRequest, SendMessageRequest, SendMessageResponse,
+    SendTypingRequest, SendTypingResponse, UnblockRequest, UnblockResponse,
+    chat_service_server::ChatService,
 };
 use tonic::{Request, Response, Status};
 
@@ -133,5 +135,30 @@ impl ChatService for ChatServiceImpl {
         Ok(Response::new(
             ChatServiceImpl::remove_member(self, request.into_inner()).await?,
         ))
+    }
+
+    async fn block(
+        &self,
+        request: Request<BlockRequest>,
+    ) -> Result<Response<BlockResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::block(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn unblock(
+        &self,
+        request: Request<UnblockRequest>,
+    ) -> Result<Response<UnblockResponse>, Status> {
+        Ok(Response::new(
+            ChatServiceImpl::unblock(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_blocks(
+        &self,
+        request: Request<ListBlocksRequest>,
+    ) -> Result<Response<ListBlocksResponse>, Status> {
+        Ok(Response::new(self.list_blocks(request.into_inner()).await?))
     }
 }

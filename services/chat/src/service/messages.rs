@@ -20,6 +20,8 @@ impl ChatServiceImpl {
         let conversation = self
             .member_conversation(&req.sender_id, &req.conversation_id)
             .await?;
+        self.check_not_blocked(&conversation, &req.sender_id)
+            .await?;
         self.send_in(&conversation, req.sender_id, req.body, req.client_msg_id)
             .await
     }
@@ -39,6 +41,8 @@ impl ChatServiceImpl {
         }
         validate::body(&req.body)?;
         validate::client_msg_id(&req.client_msg_id)?;
+        self.check_not_blocked_by(&req.recipient_id, &req.sender_id)
+            .await?;
         let conversation = self
             .direct_between(&req.sender_id, &req.recipient_id)
             .await?;

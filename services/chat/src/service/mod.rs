@@ -1,5 +1,6 @@
 //! The chat service's behaviour, independent of the tonic plumbing.
 
+mod blocks;
 mod changes;
 mod conversations;
 pub(crate) mod convert;
@@ -18,6 +19,7 @@ use gochat_delivery::EventLog;
 use crate::conversation_cache::{self, ConversationCache};
 use crate::{Backends, ChatStore, Config, Conversation, Error, MessageId, MessageIdGenerator};
 
+pub use blocks::BLOCKS_STALENESS;
 pub use error::ChatError;
 use error::store_failed;
 
@@ -29,6 +31,7 @@ pub struct ChatServiceImpl {
     ids: MessageIdGenerator,
     publish_timeout: Duration,
     conversations: ConversationCache,
+    blocks: blocks::BlockCache,
 }
 
 impl ChatServiceImpl {
@@ -43,6 +46,7 @@ impl ChatServiceImpl {
                 "service",
                 conversation_cache::GENERATION_CAPACITY,
             ),
+            blocks: blocks::BlockCache::new(conversation_cache::GENERATION_CAPACITY),
         })
     }
 

@@ -165,6 +165,15 @@ pub trait ChatStore: Send + Sync + 'static {
         event: &Bytes,
     ) -> Result<MembersUpdated, StoreError>;
 
+    /// Records that `blocker` blocks `blocked` since `at_ms` (again: the time is replaced).
+    async fn block(&self, blocker: &str, blocked: &str, at_ms: i64) -> Result<(), StoreError>;
+
+    /// Lifts `blocker`'s block of `blocked`, if any.
+    async fn unblock(&self, blocker: &str, blocked: &str) -> Result<(), StoreError>;
+
+    /// Everyone `blocker` blocks, with since when, in no particular order.
+    async fn blocks_of(&self, blocker: &str) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Every conversation the user is a member of, in no particular order (without their
     /// messages: for finding who shares a conversation with the user).
     async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError>;

@@ -167,7 +167,11 @@ async fn a_removed_member_reads_only_what_came_before_and_cannot_send() {
         .unwrap()
         .into_inner();
     let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
-    assert_eq!(ids, std::slice::from_ref(&before.id), "nothing after the removal");
+    assert_eq!(
+        ids,
+        std::slice::from_ref(&before.id),
+        "nothing after the removal"
+    );
     let full = h
         .client
         .list_messages(history(&b))
@@ -201,4 +205,87 @@ async fn a_removed_member_reads_only_what_came_before_and_cannot_send() {
         2,
         "added back, the whole history is readable"
     );
+}
+
+#[tokio::test]
+async fn a_blocked_user_cannot_write_directly_but_groups_still_flow() {
+    use gochat_proto::chat::v1::{
+        BlockRequest, CreateConversationRequest, ListBlocksRequest, SendDirectMessageRequest,
+        UnblockRequest,
+    };
+    let mut h = Harness::start().await;
+    let (a, b, c) = (fresh_user(), fresh_user(), fresh_user());
+    let direct = h.conversation(&a, &[&b]).await;
+    let group = h.conversation(&a, &[&b, &c]).await;
+    let block = BlockRequest {
+        user_id: a.clone(),
+        blocked_id: b.clone(),
+    };
+    h.client.block(block.clone()).await.unwrap();
+    h.client.block(block).await.unwrap();
+    let listed = h
+        .client
+        .list_blocks(ListBlocksRequest { user_id: a.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.blocks.len(), 1);
+    assert_eq!(listed.blocks[0].user_id, b);
+
+    let blocked = |status: tonic::Status| error_code(&status) == Some(ErrorCode::Blocked);
+    let e = h
+        .client
+        .send_message(send_request(&b, &direct, "hello?", "k1"))
+        .await
+        .unwrap_err();
+    assert!(blocked(e));
+    let e = h
+        .client
+        .send_direct_message(SendDirectMessageRequest {
+            sender_id: b.clone(),
+            recipient_id: a.clone(),
+            body: "hello?".into(),
+            client_msg_id: "k2".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(blocked(e));
+    let d = fresh_user();
+    h.client
+        .block(BlockRequest {
+            user_id: d.clone(),
+            blocked_id: b.clone(),
+        })
+        .await
+        .unwrap();
+    let e = h
+        .client
+        .create_conversation(CreateConversationRequest {
+            creator_id: b.clone(),
+            member_ids: vec![d.clone()],
+            title: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(blocked(e), "no new direct conversation with the blocker");
+    h.send(&b, &group, "groups still flow").await;
+    h.send(&a, &direct, "the blocker may still write").await;
+
+    let e = h
+        .client
+        .block(BlockRequest {
+            user_id: a.clone(),
+            blocked_id: a.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), Some(ErrorCode::InvalidRequest));
+    h.client
+        .unblock(UnblockRequest {
+            user_id: a.clone(),
+            blocked_id: b.clone(),
+        })
+        .await
+        .unwrap();
+    h.send(&b, &direct, "unblocked").await;
 }

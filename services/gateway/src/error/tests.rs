@@ -4,7 +4,7 @@ use super::*;
 
 /// Every code named in api-v1.md (and the conventions) and in the additions of docs/api.md,
 /// with the status the contract gives it.
-const CONTRACT: [(&str, u16); 26] = [
+const CONTRACT: [(&str, u16); 27] = [
     ("invalid_request", 400),
     ("invalid_email", 400),
     ("weak_password", 400),
@@ -31,6 +31,7 @@ const CONTRACT: [(&str, u16); 26] = [
     ("not_the_sender", 403),
     ("message_not_found", 404),
     ("not_the_creator", 403),
+    ("blocked", 403),
 ];
 
 #[test]

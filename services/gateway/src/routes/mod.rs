@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    routing::{delete, get, patch, post},
+    routing::{delete, get, patch, post, put},
 };
 
 use crate::{
@@ -14,6 +14,7 @@ use crate::{
 };
 
 pub mod accounts;
+pub mod blocks;
 pub mod conversations;
 pub mod group_members;
 mod members;
@@ -61,6 +62,11 @@ pub(crate) fn api_routes(state: AppState) -> Router {
             delete(group_members::remove),
         )
         .route("/api/v1/presence", get(presence::list))
+        .route("/api/v1/blocks", get(blocks::list))
+        .route(
+            "/api/v1/blocks/{user_id}",
+            put(blocks::block).delete(blocks::unblock),
+        )
         .route("/api/v1/messages", post(messages::send_direct))
         .route("/api/v1/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::document))

@@ -419,4 +419,21 @@ impl ChatService for FakeChat {
         }
         Ok(Response::new(chat::RemoveMemberResponse {}))
     }
+    async fn block(&self, _: Request<chat::BlockRequest>) -> Answer<chat::BlockResponse> {
+        Ok(Response::new(chat::BlockResponse {}))
+    }
+    async fn unblock(&self, _: Request<chat::UnblockRequest>) -> Answer<chat::UnblockResponse> {
+        Ok(Response::new(chat::UnblockResponse {}))
+    }
+    async fn list_blocks(
+        &self,
+        _: Request<chat::ListBlocksRequest>,
+    ) -> Answer<chat::ListBlocksResponse> {
+        Ok(Response::new(chat::ListBlocksResponse {
+            blocks: vec![chat::BlockedUser {
+                user_id: OTHER.into(),
+                blocked_at_ms: 1_795_509_744_123,
+            }],
+        }))
+    }
 }

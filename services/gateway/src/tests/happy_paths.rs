@@ -393,3 +393,25 @@ async fn members_are_added_and_removed() {
     let got = call(&r, authed(&h, Method::DELETE, &other, None)).await;
     assert_error(&got, StatusCode::FORBIDDEN, "not_the_creator");
 }
+
+#[tokio::test]
+async fn blocks_are_set_listed_and_lifted() {
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let other = format!("/api/v1/blocks/{OTHER}");
+    let got = call(&r, authed(&h, Method::PUT, &other, None)).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT);
+    let me = format!("/api/v1/blocks/{ME}");
+    let got = call(&r, authed(&h, Method::PUT, &me, None)).await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "invalid_request");
+    let pending = format!("/api/v1/blocks/{PENDING}");
+    let got = call(&r, authed(&h, Method::PUT, &pending, None)).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "user_not_found");
+    let got = call(&r, authed(&h, Method::GET, "/api/v1/blocks", None)).await;
+    assert_eq!(
+        got.2,
+        json!({"blocks":[{"user_id":OTHER,"blocked_at":"2026-11-24T08:42:24.123Z"}]})
+    );
+    let got = call(&r, authed(&h, Method::DELETE, &other, None)).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT);
+}

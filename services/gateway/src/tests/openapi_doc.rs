@@ -9,7 +9,7 @@ use super::support::*;
 use crate::Config;
 
 /// Every (method, path) of api-v1.md and of the additions in docs/api.md.
-const CONTRACT: [(&str, &str); 21] = [
+const CONTRACT: [(&str, &str); 24] = [
     ("post", "/api/v1/accounts"),
     ("post", "/api/v1/accounts/verify"),
     ("post", "/api/v1/accounts/verification-code"),
@@ -31,6 +31,9 @@ const CONTRACT: [(&str, &str); 21] = [
     ("get", "/api/v1/presence"),
     ("post", "/api/v1/conversations/{id}/members"),
     ("delete", "/api/v1/conversations/{id}/members/{user_id}"),
+    ("put", "/api/v1/blocks/{user_id}"),
+    ("delete", "/api/v1/blocks/{user_id}"),
+    ("get", "/api/v1/blocks"),
 ];
 
 #[tokio::test]

@@ -14,8 +14,8 @@ use gochat_group_commit::GroupCommit;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 
 use self::tables::{
-    CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, READ_MARKERS, UNPUBLISHED,
-    decode, unavailable,
+    BLOCKS, CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, READ_MARKERS,
+    UNPUBLISHED, decode, unavailable,
 };
 use super::{ChatStore, MarkedRead, MembersUpdated, StoreError};
 use crate::{
@@ -280,6 +280,51 @@ impl ChatStore for RedbChatStore {
         .await
     }
 
+    async fn block(&self, blocker: &str, blocked: &str, at_ms: i64) -> Result<(), StoreError> {
+        let (blocker, blocked) = (blocker.to_owned(), blocked.to_owned());
+        self.write(move |txn| {
+            let mut blocks = txn.open_table(BLOCKS).map_err(unavailable)?;
+            blocks
+                .insert((blocker.as_str(), blocked.as_str()), at_ms)
+                .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unblock(&self, blocker: &str, blocked: &str) -> Result<(), StoreError> {
+        let (blocker, blocked) = (blocker.to_owned(), blocked.to_owned());
+        self.write(move |txn| {
+            let mut blocks = txn.open_table(BLOCKS).map_err(unavailable)?;
+            blocks
+                .remove((blocker.as_str(), blocked.as_str()))
+                .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blocks_of(&self, blocker: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let blocker = blocker.to_owned();
+        self.read(move |txn| {
+            let blocks = txn.open_table(BLOCKS).map_err(unavailable)?;
+            let mut found = Vec::new();
+            for entry in blocks
+                .range((blocker.as_str(), "")..)
+                .map_err(unavailable)?
+            {
+                let (key, at) = entry.map_err(unavailable)?;
+                let (who, blocked) = key.value();
+                if who != blocker {
+                    break;
+                }
+                found.push((blocked.to_owned(), at.value()));
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
         let user_id = user_id.to_owned();
         self.read(move |txn| conversations::of_member(txn, &user_id))
@@ -395,6 +440,7 @@ fn create_tables(db: &Database) -> Result<(), StoreError> {
     txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
     txn.open_table(UNPUBLISHED).map_err(unavailable)?;
     txn.open_table(READ_MARKERS).map_err(unavailable)?;
+    txn.open_table(BLOCKS).map_err(unavailable)?;
     txn.commit().map_err(unavailable)
 }
 

@@ -21,6 +21,8 @@ pub(super) const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition
 /// (conversation id, sender id, client_msg_id) -> message id.
 pub(super) const IDEMPOTENCY: TableDefinition<(&str, &str, &str), u64> =
     TableDefinition::new("idempotency");
+/// (blocker, blocked) -> since when (ms since the Unix epoch).
+pub(super) const BLOCKS: TableDefinition<(&str, &str), i64> = TableDefinition::new("blocks");
 /// (conversation id, user id) -> the newest message id the user has read there.
 pub(super) const READ_MARKERS: TableDefinition<(&str, &str), u64> =
     TableDefinition::new("read_markers");

@@ -191,6 +191,32 @@ impl ChatStore for ScyllaChatStore {
         })
     }
 
+    async fn block(&self, blocker: &str, blocked: &str, at_ms: i64) -> Result<(), StoreError> {
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.insert_block,
+            (blocker, blocked, at_ms),
+        )
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn unblock(&self, blocker: &str, blocked: &str) -> Result<(), StoreError> {
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.delete_block,
+            (blocker, blocked),
+        )
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn blocks_of(&self, blocker: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        rows::select(&self.session, &self.statements.select_blocks, (blocker,)).await
+    }
+
     async fn member_conversations(&self, user_id: &str) -> Result<Vec<Conversation>, StoreError> {
         self.of_member(user_id).await
     }

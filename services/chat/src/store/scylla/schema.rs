@@ -47,6 +47,9 @@ pub const SCHEMA: &[&str] = &[
     // The table keeps its first name so existing keyspaces keep their state.
     "CREATE TABLE IF NOT EXISTS {ks}.message_deliveries (\
         conversation_id text, message_id bigint, PRIMARY KEY ((conversation_id, message_id)))",
+    // Who each user blocks, and since when.
+    "CREATE TABLE IF NOT EXISTS {ks}.blocks (\
+        blocker text, blocked text, blocked_at_ms bigint, PRIMARY KEY ((blocker), blocked))",
     // Read markers: each member's newest read message. A move inserts the new row and then
     // deletes that user's rows below it, so concurrent moves never lose the furthest one
     // (no read-before-write race, no lightweight transaction); reads take the largest.

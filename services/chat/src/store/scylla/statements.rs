@@ -49,6 +49,9 @@ pub(super) struct Statements {
     pub(super) select_read_marker: PreparedStatement,
     pub(super) select_read_markers: PreparedStatement,
     pub(super) select_unread: PreparedStatement,
+    pub(super) insert_block: PreparedStatement,
+    pub(super) delete_block: PreparedStatement,
+    pub(super) select_blocks: PreparedStatement,
     pub(super) select_published: PreparedStatement,
     pub(super) ping: PreparedStatement,
 }
@@ -132,6 +135,10 @@ const SELECT_READ_MARKERS: &str =
     "SELECT user_id, message_id FROM {ks}.read_markers WHERE conversation_id = ?";
 const SELECT_UNREAD: &str = "SELECT sender_id, deleted FROM {ks}.messages \
     WHERE conversation_id = ? AND bucket = ? AND message_id > ? ORDER BY message_id ASC LIMIT ?";
+const INSERT_BLOCK: &str =
+    "INSERT INTO {ks}.blocks (blocker, blocked, blocked_at_ms) VALUES (?, ?, ?)";
+const DELETE_BLOCK: &str = "DELETE FROM {ks}.blocks WHERE blocker = ? AND blocked = ?";
+const SELECT_BLOCKS: &str = "SELECT blocked, blocked_at_ms FROM {ks}.blocks WHERE blocker = ?";
 const PING: &str = "SELECT release_version FROM system.local WHERE key = 'local'";
 
 impl Statements {
@@ -169,6 +176,9 @@ impl Statements {
             select_read_marker: p(Idempotent, SELECT_READ_MARKER).await?,
             select_read_markers: p(Idempotent, SELECT_READ_MARKERS).await?,
             select_unread: p(Idempotent, SELECT_UNREAD).await?,
+            insert_block: p(Idempotent, INSERT_BLOCK).await?,
+            delete_block: p(Idempotent, DELETE_BLOCK).await?,
+            select_blocks: p(Idempotent, SELECT_BLOCKS).await?,
             select_published: p(Idempotent, SELECT_PUBLISHED).await?,
             ping: p(Idempotent, PING).await?,
         })
