@@ -28,8 +28,10 @@ pub enum Part {
     Email,
     /// The auth service.
     Auth,
-    /// The chat service.
+    /// The chat service (the replica the gateways use).
     Chat,
+    /// A second chat replica, which no gateway uses (its URL is `CHAT2_GRPC_URL`).
+    Chat2,
     /// The Redis server.
     Redis,
     /// The CQL server (Cassandra standing in for ScyllaDB).
@@ -40,7 +42,14 @@ pub enum Part {
 
 impl Part {
     /// The gochat processes, each with an ops URL.
-    pub const SERVICES: [Part; 5] = [Part::Email, Part::Auth, Part::Chat, Part::Gw1, Part::Gw2];
+    pub const SERVICES: [Part; 6] = [
+        Part::Email,
+        Part::Auth,
+        Part::Chat,
+        Part::Chat2,
+        Part::Gw1,
+        Part::Gw2,
+    ];
 
     /// The name the script takes.
     pub fn name(self) -> &'static str {
@@ -50,6 +59,7 @@ impl Part {
             Part::Email => "email",
             Part::Auth => "auth",
             Part::Chat => "chat",
+            Part::Chat2 => "chat2",
             Part::Redis => "redis",
             Part::Cql => "cql",
             Part::Smtp => "smtp",

@@ -1,6 +1,7 @@
 //! System tests: gochat distributed over separate OS processes (email, auth, chat, two
 //! gateways) on real Redis, Cassandra (standing in for ScyllaDB) and an SMTP sink, started by
-//! `tests/system/cluster`, one cluster per test. The whole API across two gateways, then
+//! `tests/system/cluster`, one cluster per test. The whole API across two gateways (and the
+//! messenger additions across two gateways and two chat replicas), then
 //! faults while messages flow; each fault test prints
 //! `FAULT <name>: sent=N received=N lost=N duplicated=N` and fails if anything is lost.
 //! The `observability` tests start the cluster with `--observability` (an OpenTelemetry
@@ -15,6 +16,8 @@ mod chat_restart;
 mod cql_outage;
 #[path = "system/gateway_kill.rs"]
 mod gateway_kill;
+#[path = "system/messenger.rs"]
+mod messenger;
 #[path = "system/observability.rs"]
 mod observability;
 #[path = "system/redis_restart.rs"]
