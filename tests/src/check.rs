@@ -120,14 +120,15 @@ pub fn message(value: &Value) {
     );
 }
 
-/// Asserts a Conversation: `{id, kind, member_ids, title, created_at, last_message,
-/// unread_count, read_up_to}`.
+/// Asserts a Conversation: `{id, kind, member_ids, created_by, title, created_at,
+/// last_message, unread_count, read_up_to}`.
 #[track_caller]
 pub fn conversation(value: &Value) {
     let keys = [
         "id",
         "kind",
         "member_ids",
+        "created_by",
         "title",
         "created_at",
         "last_message",
@@ -136,6 +137,7 @@ pub fn conversation(value: &Value) {
     ];
     has_keys(value, &keys, "Conversation");
     id(&value["id"], "Conversation.id");
+    id(&value["created_by"], "Conversation.created_by");
     let kind = value["kind"].as_str().unwrap_or_default();
     assert!(
         kind == "direct" || kind == "group",

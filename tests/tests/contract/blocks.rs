@@ -1,11 +1,12 @@
 //! Blocking (an addition to API v1): a blocked user cannot write to the blocker directly nor
-//! open a direct conversation; shared groups still flow; lookup still finds the blocker.
+//! open a direct conversation, type to them or see their presence; shared groups still flow;
+//! lookup still finds the blocker.
 
 use gochat_tests::{HarnessError, TestEnv, check};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{self, conversation, send};
+use crate::support::{self, WS_WAIT, conversation, send, socket};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_blocked_user_cannot_write_directly() {
@@ -63,6 +64,24 @@ async fn blocking(env: &TestEnv) -> Result<(), HarnessError> {
         "lookup of the blocker still works"
     );
 
+    // The blocked user no longer sees the blocker's presence nor types to them.
+    let a_presence = format!("/api/v1/presence?user_ids={}", a.id);
+    let hidden = api
+        .call(Method::GET, &a_presence, Some(&b.access_token), None)
+        .await?;
+    check::error(&hidden, 404, "user_not_found");
+    let b_presence = format!("/api/v1/presence?user_ids={}", b.id);
+    check::status(
+        &api.call(Method::GET, &b_presence, Some(&a.access_token), None)
+            .await?,
+        200,
+    );
+    let mut ws = socket(env, &b, false, None).await?;
+    ws.send_json(&json!({"type": "typing", "conversation_id": direct}))
+        .await?;
+    let refused = ws.next_of_type("error", WS_WAIT).await?;
+    assert_eq!(refused["code"], "blocked", "{refused}");
+
     // A blocker without a direct conversation yet cannot be reached with a new one.
     let c_blocks_b = format!("/api/v1/blocks/{}", b.id);
     check::status(
@@ -113,6 +132,11 @@ async fn blocking(env: &TestEnv) -> Result<(), HarnessError> {
         204,
     );
     send(env, &b, &direct, "thanks", "b-5").await?;
+    check::status(
+        &api.call(Method::GET, &a_presence, Some(&b.access_token), None)
+            .await?,
+        200,
+    );
     let listed = api
         .call(Method::GET, "/api/v1/blocks", Some(&a.access_token), None)
         .await?;

@@ -112,7 +112,10 @@ impl ChatServiceImpl {
     }
 
     /// Everyone `blocker` blocks, from the cache while fresh.
-    async fn blocked_by(&self, blocker: &str) -> Result<Arc<HashSet<String>>, ChatError> {
+    pub(crate) async fn blocked_by(
+        &self,
+        blocker: &str,
+    ) -> Result<Arc<HashSet<String>>, ChatError> {
         if let Some((list, at)) = self.blocks.lists.get(blocker)
             && at.elapsed() < BLOCKS_STALENESS
         {

@@ -18,6 +18,7 @@ impl ChatServiceImpl {
         let conversation = self
             .member_conversation(&req.user_id, &req.conversation_id)
             .await?;
+        self.check_not_blocked(&conversation, &req.user_id).await?;
         let others: Vec<String> = conversation
             .member_ids
             .iter()
@@ -34,14 +35,16 @@ impl ChatServiceImpl {
         Ok(proto::SendTypingResponse {})
     }
 
-    /// AnnouncePresence: everyone who shares a conversation with the user learns that they
-    /// came online or went offline.
+    /// AnnouncePresence: everyone who shares a conversation with the user, except those the
+    /// user blocks, learns that they came online or went offline.
     pub(crate) async fn announce_presence(
         &self,
         req: proto::AnnouncePresenceRequest,
     ) -> Result<proto::AnnouncePresenceResponse, ChatError> {
         validate::user_id(&req.user_id)?;
-        let contacts = self.contacts_of(&req.user_id).await?;
+        let blocked = self.blocked_by(&req.user_id).await?;
+        let mut contacts = self.contacts_of(&req.user_id).await?;
+        contacts.retain(|contact| !blocked.contains(contact));
         let signal = proto::Signal {
             kind: Some(proto::signal::Kind::Presence(proto::PresenceChange {
                 user_id: req.user_id,
@@ -53,15 +56,20 @@ impl ChatServiceImpl {
         Ok(proto::AnnouncePresenceResponse {})
     }
 
-    /// ListContacts: everyone who shares a conversation with the user.
+    /// ListContacts: everyone who shares a conversation with the user and does not block
+    /// them (whose presence the user may see).
     pub(crate) async fn contacts(
         &self,
         req: proto::ListContactsRequest,
     ) -> Result<proto::ListContactsResponse, ChatError> {
         validate::user_id(&req.user_id)?;
-        Ok(proto::ListContactsResponse {
-            user_ids: self.contacts_of(&req.user_id).await?,
-        })
+        let mut visible = Vec::new();
+        for contact in self.contacts_of(&req.user_id).await? {
+            if !self.blocked_by(&contact).await?.contains(&req.user_id) {
+                visible.push(contact);
+            }
+        }
+        Ok(proto::ListContactsResponse { user_ids: visible })
     }
 
     /// Every other member of the user's conversations, sorted, each once.

@@ -44,9 +44,15 @@ const WS_READ_BUFFER_BYTES: usize = 1024;
 const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Opens the event socket. Server frames: `{"type":"message","event_id","message"}`,
-/// `{"type":"ack","client_msg_id","message"}`, `{"type":"error","code","message"}`.
-/// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}`. A socket
-/// closes with 4001 when the access token expires and with 1013 when it falls behind.
+/// `{"type":"ack","client_msg_id","message"}`, `{"type":"error","code","message"}`, and the
+/// additions: `message_edited` and `message_deleted` (`event_id`, `message`), `read`
+/// (`event_id`, `conversation_id`, `user_id`, `message_id`), `member_added` (`event_id`,
+/// `conversation_id`, `user_ids`, `by`, `member_ids`), `member_removed` (`event_id`,
+/// `conversation_id`, `user_id`, `by`, `member_ids`), and the unlogged `typing`
+/// (`conversation_id`, `user_id`) and `presence` (`user_id`, `status`, `last_seen_at`).
+/// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}` and
+/// `{"type":"typing","conversation_id"}`. A socket closes with 4001 when the access token
+/// expires and with 1013 when it falls behind.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
     security(("bearer" = [])),
     params(WsQuery),
