@@ -176,13 +176,8 @@ async fn refresh_presence(shared: &Shared) -> Result<(), Failure> {
                 .cmd("PEXPIRE")
                 .arg(&presence)
                 .arg(ttl)
-                .ignore()
-                .cmd("SET")
-                .arg(keys.seen(user))
-                .arg(now_ms())
-                .arg("PX")
-                .arg(ms(super::SEEN_TTL))
                 .ignore();
+            super::presence::stamp_seen(&mut pipe, shared, user, now_ms());
         }
         pipe.exec_async(&mut conn).await?;
     }

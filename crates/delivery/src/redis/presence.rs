@@ -56,22 +56,15 @@ pub(crate) async fn release(shared: &Shared, user: &str) -> Result<Presence, Fai
     }
     let now = now_ms();
     let presence_key = shared.keys.presence(user);
-    let (remaining,): (Value,) = redis::pipe()
-        .atomic()
+    let mut pipe = redis::pipe();
+    pipe.atomic()
         .cmd("HDEL")
         .arg(&presence_key)
         .arg(me)
-        .ignore()
-        .cmd("SET")
-        .arg(shared.keys.seen(user))
-        .arg(now)
-        .arg("PX")
-        .arg(ms(SEEN_TTL))
-        .ignore()
-        .cmd("HGETALL")
-        .arg(&presence_key)
-        .query_async(&mut shared.conn.clone())
-        .await?;
+        .ignore();
+    stamp_seen(&mut pipe, shared, user, now);
+    pipe.cmd("HGETALL").arg(&presence_key);
+    let (remaining,): (Value,) = pipe.query_async(&mut shared.conn.clone()).await?;
     Ok(state(&reply::presence(remaining)?, Some(now), now))
 }
 
@@ -115,6 +108,16 @@ pub(crate) async fn signal(
         routes.exec_async(&mut shared.conn.clone()).await?;
     }
     Ok(())
+}
+
+/// Adds to `pipe` the command that stamps `user` last seen at `now` (its reply ignored).
+pub(crate) fn stamp_seen(pipe: &mut redis::Pipeline, shared: &Shared, user: &str, now: u64) {
+    pipe.cmd("SET")
+        .arg(shared.keys.seen(user))
+        .arg(now)
+        .arg("PX")
+        .arg(ms(SEEN_TTL))
+        .ignore();
 }
 
 /// A user's presence from their gateways' expiries and last-seen stamp at `now`.

@@ -4,7 +4,7 @@
 
 use redis::Value;
 
-use super::{Failure, SEEN_TTL, Shared, deliver, ms, now_ms, reply, unavailable};
+use super::{Failure, Shared, deliver, ms, now_ms, presence, reply, unavailable};
 use crate::{DeliveryError, EventId, Subscription};
 
 /// Registers presence for `user` on this gateway, reads the log's last id as the cursor
@@ -35,14 +35,9 @@ pub(crate) async fn subscribe(shared: &Shared, user: &str) -> Result<Subscriptio
         .cmd("PEXPIRE")
         .arg(&presence)
         .arg(ttl)
-        .ignore()
-        .cmd("SET")
-        .arg(shared.keys.seen(user))
-        .arg(now)
-        .arg("PX")
-        .arg(ms(SEEN_TTL))
-        .ignore()
-        .cmd("XREVRANGE")
+        .ignore();
+    presence::stamp_seen(&mut pipe, shared, user, now);
+    pipe.cmd("XREVRANGE")
         .arg(shared.keys.log(user))
         .arg("+")
         .arg("-")

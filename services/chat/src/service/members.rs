@@ -23,15 +23,9 @@ impl ChatServiceImpl {
             ));
         }
         for _ in 0..MAX_ATTEMPTS {
-            let current = self.stored_conversation(&req.conversation_id).await?;
-            if !current.has_member(&req.user_id) {
-                return Err(ChatError::NotAMember);
-            }
-            if current.kind == ConversationKind::Direct {
-                return Err(ChatError::InvalidMembers(
-                    "a direct conversation has exactly its two members",
-                ));
-            }
+            let current = self
+                .stored_group(&req.conversation_id, &req.user_id)
+                .await?;
             let mut joining: Vec<String> = Vec::new();
             for id in &req.member_ids {
                 if !current.has_member(id) && !joining.contains(id) {
@@ -69,15 +63,9 @@ impl ChatServiceImpl {
         req: proto::RemoveMemberRequest,
     ) -> Result<proto::RemoveMemberResponse, ChatError> {
         for _ in 0..MAX_ATTEMPTS {
-            let current = self.stored_conversation(&req.conversation_id).await?;
-            if !current.has_member(&req.user_id) {
-                return Err(ChatError::NotAMember);
-            }
-            if current.kind == ConversationKind::Direct {
-                return Err(ChatError::InvalidMembers(
-                    "nobody leaves a direct conversation",
-                ));
-            }
+            let current = self
+                .stored_group(&req.conversation_id, &req.user_id)
+                .await?;
             if !current.has_member(&req.member_id) {
                 return Err(ChatError::MemberNotFound);
             }
@@ -107,16 +95,27 @@ impl ChatServiceImpl {
         Err(BUSY)
     }
 
-    /// The conversation as stored (not a cached copy), or `ConversationNotFound`.
-    async fn stored_conversation(&self, id: &str) -> Result<Conversation, ChatError> {
+    /// The group `id` as stored (not a cached copy), if `user_id` is a member: a direct
+    /// conversation's members never change.
+    async fn stored_group(&self, id: &str, user_id: &str) -> Result<Conversation, ChatError> {
         if !super::validate::is_conversation_id(id) {
             return Err(ChatError::ConversationNotFound);
         }
-        self.store
+        let conversation = self
+            .store
             .conversation(id)
             .await
             .map_err(store_failed)?
-            .ok_or(ChatError::ConversationNotFound)
+            .ok_or(ChatError::ConversationNotFound)?;
+        if !conversation.has_member(user_id) {
+            return Err(ChatError::NotAMember);
+        }
+        if conversation.kind == ConversationKind::Direct {
+            return Err(ChatError::InvalidMembers(
+                "a direct conversation's two members never change",
+            ));
+        }
+        Ok(conversation)
     }
 
     /// Writes `updated` over `current` if nobody changed it meanwhile (false: read again)

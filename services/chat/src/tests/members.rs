@@ -25,6 +25,16 @@ fn remove(user: &str, conversation: &str, member: &str) -> RemoveMemberRequest {
     }
 }
 
+/// The code an AddMembers call was refused with; panics when it succeeds.
+async fn add_refusal(h: &mut Harness, request: AddMembersRequest) -> Option<ErrorCode> {
+    error_code(&h.client.add_members(request).await.unwrap_err())
+}
+
+/// The code a RemoveMember call was refused with; panics when it succeeds.
+async fn remove_refusal(h: &mut Harness, request: RemoveMemberRequest) -> Option<ErrorCode> {
+    error_code(&h.client.remove_member(request).await.unwrap_err())
+}
+
 #[tokio::test]
 async fn any_member_adds_and_only_the_creator_removes_others() {
     let mut h = Harness::start().await;
@@ -49,32 +59,23 @@ async fn any_member_adds_and_only_the_creator_removes_others() {
         "d is in already"
     );
 
-    let refused = |status: tonic::Status| error_code(&status);
     let outsider = fresh_user();
-    let e = h
-        .client
-        .add_members(add(&outsider, &group, &[&outsider]))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::NotAMember));
-    let e = h
-        .client
-        .remove_member(remove(&b, &group, &c))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::NotTheCreator));
-    let e = h
-        .client
-        .remove_member(remove(&a, &group, &outsider))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::UserNotFound));
-    let e = h
-        .client
-        .add_members(add(&a, &group, &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+    assert_eq!(
+        add_refusal(&mut h, add(&outsider, &group, &[&outsider])).await,
+        Some(ErrorCode::NotAMember)
+    );
+    assert_eq!(
+        remove_refusal(&mut h, remove(&b, &group, &c)).await,
+        Some(ErrorCode::NotTheCreator)
+    );
+    assert_eq!(
+        remove_refusal(&mut h, remove(&a, &group, &outsider)).await,
+        Some(ErrorCode::UserNotFound)
+    );
+    assert_eq!(
+        add_refusal(&mut h, add(&a, &group, &[])).await,
+        Some(ErrorCode::InvalidMembers)
+    );
 
     h.client
         .remove_member(remove(&a, &group, &c))
@@ -111,19 +112,14 @@ async fn direct_conversations_and_the_cap_are_refused() {
     let mut h = Harness::start().await;
     let (a, b) = (fresh_user(), fresh_user());
     let direct = h.conversation(&a, &[&b]).await;
-    let refused = |status: tonic::Status| error_code(&status);
-    let e = h
-        .client
-        .add_members(add(&a, &direct, &[&fresh_user()]))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
-    let e = h
-        .client
-        .remove_member(remove(&a, &direct, &a))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+    assert_eq!(
+        add_refusal(&mut h, add(&a, &direct, &[&fresh_user()])).await,
+        Some(ErrorCode::InvalidMembers)
+    );
+    assert_eq!(
+        remove_refusal(&mut h, remove(&a, &direct, &a)).await,
+        Some(ErrorCode::InvalidMembers)
+    );
 
     let group = h.conversation(&a, &[&b, &fresh_user()]).await;
     let many: Vec<String> = (0..253).map(|_| fresh_user()).collect();
@@ -133,12 +129,10 @@ async fn direct_conversations_and_the_cap_are_refused() {
         full.into_inner().conversation.unwrap().member_ids.len(),
         256
     );
-    let e = h
-        .client
-        .add_members(add(&a, &group, &[&fresh_user()]))
-        .await
-        .unwrap_err();
-    assert_eq!(refused(e), Some(ErrorCode::InvalidMembers));
+    assert_eq!(
+        add_refusal(&mut h, add(&a, &group, &[&fresh_user()])).await,
+        Some(ErrorCode::InvalidMembers)
+    );
 }
 
 #[tokio::test]

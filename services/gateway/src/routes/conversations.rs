@@ -9,7 +9,7 @@ use crate::{
     dto::{ConversationJson, ConversationListJson, CreateConversationRequest},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, Authenticated},
-    routes::members::ensure_active,
+    routes::members::ensure_others_active,
     state::AppState,
 };
 
@@ -31,15 +31,7 @@ pub async fn create(
     Authenticated(me): Authenticated,
     ApiJson(body): ApiJson<CreateConversationRequest>,
 ) -> Result<(StatusCode, Json<ConversationJson>), ApiError> {
-    let mut others: Vec<&str> = body
-        .member_ids
-        .iter()
-        .map(String::as_str)
-        .filter(|id| *id != me.account_id)
-        .collect();
-    others.sort_unstable();
-    others.dedup();
-    ensure_active(&state, &others).await?;
+    ensure_others_active(&state, &me.account_id, &body.member_ids).await?;
     let answer = state
         .chat()
         .create_conversation(CreateConversationRpc {

@@ -8,7 +8,7 @@ use crate::{
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ApiPath, Authenticated},
     limits::{Write, check_write},
-    routes::members::ensure_active,
+    routes::members::ensure_others_active,
     state::AppState,
 };
 
@@ -34,15 +34,7 @@ pub async fn add(
     ApiJson(body): ApiJson<AddMembersRequest>,
 ) -> Result<Json<ConversationJson>, ApiError> {
     check_write(&state, Write::Members, &me.account_id).await?;
-    let mut others: Vec<&str> = body
-        .user_ids
-        .iter()
-        .map(String::as_str)
-        .filter(|id| !id.is_empty() && *id != me.account_id)
-        .collect();
-    others.sort_unstable();
-    others.dedup();
-    ensure_active(&state, &others).await?;
+    ensure_others_active(&state, &me.account_id, &body.user_ids).await?;
     let answer = state
         .chat()
         .add_members(AddMembersRpc {

@@ -9,6 +9,23 @@ use crate::{
     state::AppState,
 };
 
+/// 404 `user_not_found` unless every id of `ids` other than `me` is an active account. Empty
+/// ids are left for chat, which refuses them as `invalid_members`.
+pub async fn ensure_others_active(
+    state: &AppState,
+    me: &str,
+    ids: &[String],
+) -> Result<(), ApiError> {
+    let mut others: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !id.is_empty() && *id != me)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    ensure_active(state, &others).await
+}
+
 /// 404 `user_not_found` unless every id in `ids` is an active account.
 pub async fn ensure_active(state: &AppState, ids: &[&str]) -> Result<(), ApiError> {
     if ids.is_empty() {
