@@ -10,8 +10,11 @@ const PROTOS: &[&str] = &[
     "gochat/error/v1/error.proto",
 ];
 
+include!("src/secret_messages.rs");
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
+    println!("cargo:rerun-if-changed=src/secret_messages.rs");
     let descriptors = protox::compile(PROTOS, ["proto"])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     fs::write(
@@ -21,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        .skip_debug(SECRET_MESSAGES)
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -27,6 +27,9 @@ pub mod email {
 }
 
 pub mod error;
+mod redacted;
+#[cfg(test)]
+mod secret_messages;
 
 /// The encoded `FileDescriptorSet` of every gochat package, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 use crate::{error::ApiError, time::rfc3339_ms};
 
 /// `POST /api/v1/accounts`.
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a secret that must not reach a log.
+#[derive(Deserialize, ToSchema)]
 pub struct CreateAccountRequest {
     /// Email address; compared case-insensitively.
     pub email: String,
@@ -22,7 +23,8 @@ pub struct CreateAccountRequest {
 }
 
 /// `POST /api/v1/accounts/verify`.
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a secret that must not reach a log.
+#[derive(Deserialize, ToSchema)]
 pub struct VerifyAccountRequest {
     /// The account's email.
     pub email: String,
@@ -38,7 +40,8 @@ pub struct ResendCodeRequest {
 }
 
 /// `POST /api/v1/sessions`.
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a secret that must not reach a log.
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The account's email.
     pub email: String,
@@ -47,7 +50,8 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/v1/sessions/refresh`.
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a secret that must not reach a log.
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     /// The current refresh token; it stops working once used.
     pub refresh_token: String,
@@ -131,7 +135,8 @@ pub struct StatusJson {
 pub struct EmptyJson {}
 
 /// A token pair from login or refresh.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+// No `Debug`: it holds tokens that must not reach a log.
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct TokenPairJson {
     /// Short-lived access token for `Authorization: Bearer`.
     pub access_token: String,

@@ -6,6 +6,7 @@ mod api_errors;
 mod authn;
 mod fake_log;
 mod fake_peers;
+mod fuzz;
 mod happy_paths;
 mod observability;
 mod openapi_doc;
