@@ -62,6 +62,21 @@ pub async fn check_auth_endpoint(
     .await
 }
 
+/// User lookups one account may make per minute: enough to start conversations, too few
+/// to harvest an address book.
+pub const LOOKUPS_PER_MINUTE: u32 = 30;
+
+/// Counts one user lookup by `account`; 429 `rate_limited` past [`LOOKUPS_PER_MINUTE`].
+pub async fn check_lookup(state: &AppState, account: &str) -> Result<(), ApiError> {
+    hit(
+        state,
+        &format!("lookup:{account}"),
+        LOOKUPS_PER_MINUTE,
+        MINUTE,
+    )
+    .await
+}
+
 /// Counts one message sent by `account` (REST or WebSocket).
 pub async fn check_send(state: &AppState, account: &str) -> Result<(), ApiError> {
     check_write(state, Write::Send, account).await

@@ -1,6 +1,7 @@
 //! Rate limits: logins are limited to 10 a minute per account (answered 429 `rate_limited` with
 //! `Retry-After`), without touching other accounts; one address may sign up at least 30 accounts
-//! a minute (a household behind one address).
+//! a minute (a household behind one address); user lookups are limited to 30 a minute per
+//! account (an addition of docs/api.md) and answer an unknown and an unverified address alike.
 
 use gochat_tests::{HarnessError, PASSWORD, TestEnv, check};
 
@@ -57,5 +58,44 @@ async fn logins(env: &TestEnv) -> Result<(), HarnessError> {
 
     let other = api.login(&neighbour, PASSWORD).await?;
     check::tokens(&other);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lookups_are_limited_and_do_not_tell_unknown_from_unverified() {
+    let env = support::env().await;
+    support::finish(lookups(&env).await);
+}
+
+async fn lookups(env: &TestEnv) -> Result<(), HarnessError> {
+    let api = env.api();
+    let asker = env.register("lena").await?;
+    let found = env.register("lars").await?;
+    let pending = api
+        .signup("pending-lookup@example.com", PASSWORD, "Pending")
+        .await?;
+    check::status(&pending, 201);
+
+    let unknown = api
+        .lookup(&asker.access_token, "nobody-here@example.com")
+        .await?;
+    let unverified = api
+        .lookup(&asker.access_token, "pending-lookup@example.com")
+        .await?;
+    check::error(&unknown, 404, "user_not_found");
+    assert_eq!(
+        (unknown.status, &unknown.json),
+        (unverified.status, &unverified.json),
+        "an unknown and an unverified address are answered alike"
+    );
+    for n in 3..=30 {
+        let answered = api.lookup(&asker.access_token, &found.email).await?;
+        assert_eq!(answered.status, 200, "lookup {n} of 30: {}", answered.text);
+    }
+    let limited = api.lookup(&asker.access_token, &found.email).await?;
+    check::error(&limited, 429, "rate_limited");
+    check::retry_after(&limited);
+    let other = api.lookup(&found.access_token, &asker.email).await?;
+    check::status(&other, 200);
     Ok(())
 }
