@@ -287,10 +287,17 @@ pub struct TuningArgs {
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub send_latency_target_ms: u64,
 
-    /// Gateway: take the client address from the first X-Forwarded-For entry (only behind
-    /// a proxy you trust).
+    /// Gateway: take the client address from X-Forwarded-For (only behind proxies you trust):
+    /// the entry --trusted-proxies places from the right, the one the outermost trusted proxy
+    /// wrote; entries further left are the client's own words.
     #[arg(long, env = "GOCHAT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// Gateway: how many proxies you trust stand in front of the gateway, each appending to
+    /// X-Forwarded-For (with --trust-forwarded-for).
+    #[arg(long, env = "GOCHAT_TRUSTED_PROXIES", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=16))]
+    pub trusted_proxies: u64,
 
     /// Event log: how long each user's delivery events are kept for `since` resumes, in hours.
     #[arg(long, env = "GOCHAT_EVENT_RETENTION_HOURS", default_value_t = 24)]

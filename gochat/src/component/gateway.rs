@@ -33,6 +33,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
     let config = gochat_gateway::Config {
         send_rate_per_second: plan.tuning.send_rate_per_second,
         trust_forwarded_for: plan.tuning.trust_forwarded_for,
+        trusted_proxies: usize::try_from(plan.tuning.trusted_proxies)?,
         max_sends_in_flight: usize::try_from(plan.tuning.max_sends_in_flight)?,
         send_latency_target: Duration::from_millis(plan.tuning.send_latency_target_ms),
         ..Default::default()

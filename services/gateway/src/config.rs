@@ -20,9 +20,12 @@ pub struct Config {
     pub auth_per_ip_per_minute: u32,
     /// Calls per minute per account (normalized email) to each of those endpoints.
     pub auth_per_account_per_minute: u32,
-    /// Take the client address from the first `X-Forwarded-For` entry instead of the peer
-    /// address. Only behind a proxy you trust: clients can write that header.
+    /// Take the client address from `X-Forwarded-For` instead of the peer address. Only
+    /// behind proxies you trust: clients can write that header.
     pub trust_forwarded_for: bool,
+    /// The trusted proxies in front, each appending to `X-Forwarded-For`: the client address
+    /// is the entry this many places from the right (at least 1).
+    pub trusted_proxies: usize,
     /// Frames that may wait to be written to one socket; a socket that falls further
     /// behind is closed (1013) rather than buffered without bound.
     pub ws_queue_frames: usize,
@@ -50,6 +53,7 @@ impl Default for Config {
             auth_per_ip_per_minute: MIN_AUTH_PER_IP_PER_MINUTE,
             auth_per_account_per_minute: MIN_AUTH_PER_ACCOUNT_PER_MINUTE,
             trust_forwarded_for: false,
+            trusted_proxies: 1,
             ws_queue_frames: 256,
             ws_max_message_bytes: 64 * 1024,
             ws_ping_interval: Duration::from_secs(30),

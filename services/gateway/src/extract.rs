@@ -128,8 +128,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The client's address: the peer address, or the first `X-Forwarded-For` entry when the
-/// configuration trusts a proxy in front.
+/// The client's address: the peer address or, when the configuration trusts proxies in
+/// front, the `X-Forwarded-For` entry the outermost of them wrote (see
+/// [`forwarded_client`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
@@ -144,10 +145,10 @@ impl FromRequestParts<AppState> for ClientIp {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip());
-        let forwarded = state
-            .config()
+        let config = state.config();
+        let forwarded = config
             .trust_forwarded_for
-            .then(|| first_forwarded_for(&parts.headers))
+            .then(|| forwarded_client(&parts.headers, config.trusted_proxies))
             .flatten();
         Ok(Self(
             forwarded
@@ -157,10 +158,15 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// The first address of `X-Forwarded-For`, if it parses.
-pub fn first_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+/// The client address behind `trusted_proxies` trusted proxies: the `X-Forwarded-For` entry
+/// that many places from the right (each proxy appends the address it was reached from, so
+/// entries further left are whatever the client wrote). `None` (the caller falls back to
+/// the peer address) when there are fewer entries or that one does not parse.
+pub fn forwarded_client(headers: &HeaderMap, trusted_proxies: usize) -> Option<IpAddr> {
     let value = headers.get("x-forwarded-for")?.to_str().ok()?;
-    value.split(',').next()?.trim().parse().ok()
+    let entries: Vec<&str> = value.split(',').map(str::trim).collect();
+    let index = entries.len().checked_sub(trusted_proxies.max(1))?;
+    entries[index].parse().ok()
 }
 
 #[cfg(test)]
@@ -214,19 +220,29 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_for_takes_the_first_parsable_entry() {
-        let h = with("x-forwarded-for", " 203.0.113.9, 10.0.0.1");
+    fn forwarded_for_is_read_from_the_right_past_the_trusted_proxies() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // The client wrote 198.51.100.66; the one trusted proxy appended what it saw.
+        let spoofed = with("x-forwarded-for", "198.51.100.66, 203.0.113.9");
+        assert_eq!(forwarded_client(&spoofed, 1), ip("203.0.113.9"));
+        assert_eq!(forwarded_client(&spoofed, 2), ip("198.51.100.66"));
         assert_eq!(
-            first_forwarded_for(&h),
-            Some("203.0.113.9".parse().unwrap())
+            forwarded_client(&spoofed, 3),
+            None,
+            "fewer entries than proxies"
         );
+        let two_hops = with("x-forwarded-for", " 203.0.113.9 , 10.0.0.1");
+        assert_eq!(forwarded_client(&two_hops, 2), ip("203.0.113.9"));
         assert_eq!(
-            first_forwarded_for(&with("x-forwarded-for", "junk, 10.0.0.1")),
-            None
+            forwarded_client(&two_hops, 0),
+            ip("10.0.0.1"),
+            "0 counts as 1"
         );
+        assert_eq!(forwarded_client(&with("x-forwarded-for", "junk"), 1), None);
         assert_eq!(
-            first_forwarded_for(&with("x-forwarded-for", "2001:db8::1")),
-            Some("2001:db8::1".parse().unwrap())
+            forwarded_client(&with("x-forwarded-for", "2001:db8::1"), 1),
+            ip("2001:db8::1")
         );
+        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
     }
 }
