@@ -381,3 +381,18 @@ async fn the_first_socket_announces_online_and_the_last_one_offline() {
     eventually("the offline announcement", || announced().len() == 2).await;
     assert_eq!(announced(), [(ME.to_owned(), true), (ME.to_owned(), false)]);
 }
+
+#[tokio::test]
+async fn a_typing_frame_with_an_overlong_conversation_id_is_refused_at_once() {
+    let (h, calls) = super::support::harness_with_fake_peers(Config::default()).await;
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    let frame = serde_json::json!({"type": "typing", "conversation_id": "c".repeat(10_000)});
+    ws.send(Message::text(frame.to_string())).await.unwrap();
+    let refused = next_json(&mut ws).await;
+    assert_eq!(refused["code"], "conversation_not_found", "{refused}");
+    assert!(
+        calls.lock().unwrap().typing.is_empty(),
+        "chat was not asked"
+    );
+}

@@ -16,7 +16,7 @@ use tracing::Instrument as _;
 
 use crate::{
     dto::required_message,
-    error::ApiError,
+    error::{ApiError, ErrorCode},
     keys::Identity,
     limits::check_send,
     metrics::OpenSocket,
@@ -225,6 +225,10 @@ impl Session {
     /// Forwards typing on its own task unless this socket did for the conversation within
     /// the interval; a refusal comes back as an `error` frame.
     fn start_typing(&self, conversation_id: String) -> bool {
+        if !signals::could_be_conversation_id(&conversation_id) {
+            let refused = ApiError::new(ErrorCode::ConversationNotFound, "no such conversation");
+            return self.reply(ServerFrame::error(&refused, None));
+        }
         let allowed = self
             .typing
             .lock()

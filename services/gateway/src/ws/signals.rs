@@ -12,6 +12,16 @@ use prost::Message as _;
 
 use crate::{error::ApiError, state::AppState, time::rfc3339_ms, ws::protocol::ServerFrame};
 
+/// Longest conversation id a typing frame may name: ids are UUIDs (36 characters), and the
+/// throttle and the rate-limit key keep what the client sent.
+const MAX_CONVERSATION_ID_BYTES: usize = 64;
+
+/// Whether `id` is short enough to be a conversation id (chat checks the rest); a longer one
+/// is refused before it is kept anywhere.
+pub(crate) fn could_be_conversation_id(id: &str) -> bool {
+    id.len() <= MAX_CONVERSATION_ID_BYTES
+}
+
 /// A user's typing in one conversation is forwarded at most once per this interval.
 pub(crate) const TYPING_INTERVAL: Duration = Duration::from_secs(3);
 /// Conversations a socket's throttle remembers; a frame for another one beyond this is
@@ -142,6 +152,14 @@ mod tests {
         assert!(!throttle.allow("c1", t0 + Duration::from_secs(1)));
         assert!(throttle.allow("c2", t0 + Duration::from_secs(1)));
         assert!(throttle.allow("c1", t0 + TYPING_INTERVAL));
+    }
+
+    #[test]
+    fn only_short_ids_may_name_a_conversation() {
+        assert!(could_be_conversation_id(
+            "0190a5e0-0000-7000-8000-000000000001"
+        ));
+        assert!(!could_be_conversation_id(&"c".repeat(65)));
     }
 
     #[test]
