@@ -1,10 +1,24 @@
 //! The API's rate limits, applied through the [`RateLimitStore`](crate::rate_limit::RateLimitStore).
-//! A store that cannot answer lets the call through (logged): an outage of the counters
-//! should not take the API down with it.
+//!
+//! When the store cannot answer, each limit does what its door needs: sign-up, login,
+//! verification, code resends and user lookups are refused (503 `unavailable`), since an
+//! outage of the counters must not open them to password guessing, mail flooding or
+//! address harvesting; the writes of signed-in users (sends, edits, markers, membership,
+//! blocks) are let through (logged), since their senders are known and an outage of the
+//! counters should not stop the chat.
 
 use std::{net::IpAddr, time::Duration};
 
 use crate::{error::ApiError, state::AppState};
+
+/// What a limit does when the store cannot answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WhenStoreFails {
+    /// Let the call through.
+    Open,
+    /// Refuse it with 503 `unavailable`.
+    Closed,
+}
 
 const MINUTE: Duration = Duration::from_secs(60);
 const SECOND: Duration = Duration::from_secs(1);
@@ -50,6 +64,7 @@ pub async fn check_auth_endpoint(
         &format!("auth:{name}:ip:{ip}"),
         config.auth_per_ip_per_minute,
         MINUTE,
+        WhenStoreFails::Closed,
     )
     .await?;
     let email: String = email.chars().take(MAX_KEY_EMAIL_CHARS).collect();
@@ -58,6 +73,7 @@ pub async fn check_auth_endpoint(
         &format!("auth:{name}:acct:{email}"),
         config.auth_per_account_per_minute,
         MINUTE,
+        WhenStoreFails::Closed,
     )
     .await
 }
@@ -73,6 +89,7 @@ pub async fn check_lookup(state: &AppState, account: &str) -> Result<(), ApiErro
         &format!("lookup:{account}"),
         LOOKUPS_PER_MINUTE,
         MINUTE,
+        WhenStoreFails::Closed,
     )
     .await
 }
@@ -113,16 +130,29 @@ impl Write {
 /// Counts one `write` by `account`; 429 `rate_limited` over the per-account send rate.
 pub async fn check_write(state: &AppState, write: Write, account: &str) -> Result<(), ApiError> {
     let limit = state.config().send_rate_per_second;
-    hit(state, &format!("{}:{account}", write.name()), limit, SECOND).await
+    let key = format!("{}:{account}", write.name());
+    hit(state, &key, limit, SECOND, WhenStoreFails::Open).await
 }
 
-async fn hit(state: &AppState, key: &str, limit: u32, window: Duration) -> Result<(), ApiError> {
+async fn hit(
+    state: &AppState,
+    key: &str,
+    limit: u32,
+    window: Duration,
+    when_store_fails: WhenStoreFails,
+) -> Result<(), ApiError> {
     match state.rate_limits().hit(key, limit, window).await {
         Ok(d) if d.allowed => Ok(()),
         Ok(d) => Err(ApiError::rate_limited(d.retry_after)),
-        Err(e) => {
+        Err(e) if when_store_fails == WhenStoreFails::Open => {
             tracing::warn!(error = %e, "rate-limit store failed; letting the call through");
             Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "rate-limit store failed; refusing the call");
+            Err(ApiError::unavailable(
+                "the rate limits cannot be checked; retry later",
+            ))
         }
     }
 }

@@ -149,13 +149,21 @@ pub fn assert_error(got: &(StatusCode, HeaderMap, Value), status: StatusCode, co
 pub async fn harness_with_fake_peers(
     config: Config,
 ) -> (Harness, Arc<std::sync::Mutex<super::fake_peers::Calls>>) {
+    harness_with_fake_peers_and(config, Arc::new(MemoryRateLimitStore::new())).await
+}
+
+/// [`harness_with_fake_peers`] over the rate-limit store `rate_limits`.
+pub async fn harness_with_fake_peers_and(
+    config: Config,
+    rate_limits: Arc<dyn crate::rate_limit::RateLimitStore>,
+) -> (Harness, Arc<std::sync::Mutex<super::fake_peers::Calls>>) {
     let key = SigningKey::generate().unwrap();
     let shutdown = Shutdown::new();
     let (peers, calls) = super::fake_peers::start(keys_response(&key), &shutdown).await;
     let log = FakeLog::default();
     let backends = Backends {
         events: Arc::new(log.clone()),
-        rate_limits: Arc::new(MemoryRateLimitStore::new()),
+        rate_limits,
     };
     let state = AppState::new(config, backends, peers, shutdown.clone());
     tokio::time::timeout(
