@@ -47,10 +47,17 @@ pub async fn run(
 ) {
     let _open = OpenSocket::open();
     let user = identity.account_id.clone();
-    if live.came_online() {
+    // The online announcement runs beside the session; the offline one waits for it, so a
+    // socket that closes at once is not announced offline before it was announced online.
+    let online_announced = live.came_online().then(|| {
         let (state, user) = (state.clone(), user.clone());
-        tokio::spawn(async move { signals::announce_online(&state, &user).await });
-    }
+        let (done, announced) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            signals::announce_online(&state, &user).await;
+            let _ = done.send(());
+        });
+        announced
+    });
     let (sink, stream) = socket.split();
     let (frames, writer_input) = FrameQueue::new(state.config().ws_queue_frames);
     let session = Session {
@@ -72,6 +79,10 @@ pub async fn run(
         () = &mut writer => {}
     }
     // The subscription is gone with `drive`: if it was the user's last, they went offline.
+    if let Some(announced) = online_announced {
+        // Either outcome (announced, or the task gone) lets the offline announcement go.
+        let _ = announced.await;
+    }
     signals::announce_if_offline(&state, &user).await;
 }
 
