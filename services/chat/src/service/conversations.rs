@@ -43,24 +43,29 @@ impl ChatServiceImpl {
             .await
             .map_err(store_failed)?;
         self.conversations.insert(conversation.clone());
-        let (last_message, read) = if created {
-            (None, ReadState::default())
+        let conversation = if created {
+            convert::conversation(conversation, None, ReadState::default())
         } else {
-            let (newest, read) = futures::try_join!(
-                self.store.messages_before(&conversation.id, None, 1),
-                self.store.read_state(&conversation.id, &req.creator_id),
-            )
-            .map_err(store_failed)?;
-            (newest.into_iter().next(), read)
+            self.conversation_for(conversation, &req.creator_id).await?
         };
         Ok(proto::CreateConversationResponse {
-            conversation: Some(convert::conversation(
-                conversation,
-                last_message.as_ref(),
-                read,
-            )),
+            conversation: Some(conversation),
             created,
         })
+    }
+
+    /// `conversation` as `user_id` sees it: with its newest message and their read state.
+    pub(super) async fn conversation_for(
+        &self,
+        conversation: Conversation,
+        user_id: &str,
+    ) -> Result<proto::Conversation, ChatError> {
+        let (newest, read) = futures::try_join!(
+            self.store.messages_before(&conversation.id, None, 1),
+            self.store.read_state(&conversation.id, user_id),
+        )
+        .map_err(store_failed)?;
+        Ok(convert::conversation(conversation, newest.first(), read))
     }
 
     /// ListConversations: the user's conversations, most recently active first.

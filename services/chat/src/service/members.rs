@@ -5,7 +5,7 @@
 use gochat_proto::chat::v1 as proto;
 use gochat_runtime::clock::now_ms;
 
-use super::{ChatError, ChatServiceImpl, convert, limits::MAX_OTHER_MEMBERS, store_failed};
+use super::{ChatError, ChatServiceImpl, limits::MAX_OTHER_MEMBERS, store_failed};
 use crate::{Conversation, ConversationKind, Publication};
 
 /// Tries of one change before it gives up on a group changing that fast.
@@ -33,7 +33,7 @@ impl ChatServiceImpl {
                 }
             }
             if joining.is_empty() {
-                return self.conversation_for(current, &req.user_id).await;
+                return self.added_response(current, &req.user_id).await;
             }
             if current.member_ids.len() + joining.len() > MAX_OTHER_MEMBERS + 1 {
                 return Err(ChatError::InvalidMembers(
@@ -51,7 +51,7 @@ impl ChatServiceImpl {
                 .apply_members(&current, &updated, &publication, event)
                 .await?
             {
-                return self.conversation_for(updated, &req.user_id).await;
+                return self.added_response(updated, &req.user_id).await;
             }
         }
         Err(BUSY)
@@ -93,6 +93,17 @@ impl ChatServiceImpl {
             }
         }
         Err(BUSY)
+    }
+
+    /// The answer to AddMembers: the group as `user_id` sees it.
+    async fn added_response(
+        &self,
+        conversation: Conversation,
+        user_id: &str,
+    ) -> Result<proto::AddMembersResponse, ChatError> {
+        Ok(proto::AddMembersResponse {
+            conversation: Some(self.conversation_for(conversation, user_id).await?),
+        })
     }
 
     /// The group `id` as stored (not a cached copy), if `user_id` is a member: a direct
@@ -140,22 +151,6 @@ impl ChatServiceImpl {
             self.publish_event(publication, event).await?;
         }
         Ok(true)
-    }
-
-    /// `conversation` as `user_id` sees it: with its newest message and their read state.
-    async fn conversation_for(
-        &self,
-        conversation: Conversation,
-        user_id: &str,
-    ) -> Result<proto::AddMembersResponse, ChatError> {
-        let (newest, read) = futures::try_join!(
-            self.store.messages_before(&conversation.id, None, 1),
-            self.store.read_state(&conversation.id, user_id),
-        )
-        .map_err(store_failed)?;
-        Ok(proto::AddMembersResponse {
-            conversation: Some(convert::conversation(conversation, newest.first(), read)),
-        })
     }
 }
 
