@@ -287,6 +287,16 @@ pub struct TuningArgs {
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub send_latency_target_ms: u64,
 
+    /// Gateway: WebSocket connections one account may hold open at once on one gateway.
+    #[arg(long, env = "GOCHAT_MAX_SOCKETS_PER_ACCOUNT", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_sockets_per_account: u64,
+
+    /// Gateway: WebSocket connections one client address may hold open at once on one gateway.
+    #[arg(long, env = "GOCHAT_MAX_SOCKETS_PER_ADDRESS", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_sockets_per_address: u64,
+
     /// Gateway: take the client address from X-Forwarded-For (only behind proxies you trust):
     /// the entry --trusted-proxies places from the right, the one the outermost trusted proxy
     /// wrote; entries further left are the client's own words.

@@ -35,6 +35,8 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
         trust_forwarded_for: plan.tuning.trust_forwarded_for,
         trusted_proxies: usize::try_from(plan.tuning.trusted_proxies)?,
         max_sends_in_flight: usize::try_from(plan.tuning.max_sends_in_flight)?,
+        max_sockets_per_account: usize::try_from(plan.tuning.max_sockets_per_account)?,
+        max_sockets_per_address: usize::try_from(plan.tuning.max_sockets_per_address)?,
         send_latency_target: Duration::from_millis(plan.tuning.send_latency_target_ms),
         ..Default::default()
     };

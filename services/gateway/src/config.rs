@@ -26,6 +26,10 @@ pub struct Config {
     /// The trusted proxies in front, each appending to `X-Forwarded-For`: the client address
     /// is the entry this many places from the right (at least 1).
     pub trusted_proxies: usize,
+    /// Sockets one account may hold open at once on this gateway.
+    pub max_sockets_per_account: usize,
+    /// Sockets one client address may hold open at once on this gateway.
+    pub max_sockets_per_address: usize,
     /// Frames that may wait to be written to one socket; a socket that falls further
     /// behind is closed (1013) rather than buffered without bound.
     pub ws_queue_frames: usize,
@@ -54,6 +58,8 @@ impl Default for Config {
             auth_per_account_per_minute: MIN_AUTH_PER_ACCOUNT_PER_MINUTE,
             trust_forwarded_for: false,
             trusted_proxies: 1,
+            max_sockets_per_account: 100,
+            max_sockets_per_address: 20_000,
             ws_queue_frames: 256,
             ws_max_message_bytes: 64 * 1024,
             ws_ping_interval: Duration::from_secs(30),
@@ -75,6 +81,8 @@ impl Config {
             .auth_per_account_per_minute
             .max(MIN_AUTH_PER_ACCOUNT_PER_MINUTE);
         self.max_body_bytes = self.max_body_bytes.max(1024);
+        self.max_sockets_per_account = self.max_sockets_per_account.max(1);
+        self.max_sockets_per_address = self.max_sockets_per_address.max(1);
         self.ws_queue_frames = self.ws_queue_frames.max(8);
         self.ws_max_message_bytes = self.ws_max_message_bytes.max(1024);
         self.ws_ping_interval = self.ws_ping_interval.max(Duration::from_millis(100));

@@ -72,6 +72,12 @@ impl ApiError {
         }
     }
 
+    /// The same error with `message` as its text.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// The `Retry-After` value in whole seconds (at least 1), if any.
     pub fn retry_after_secs(&self) -> Option<u64> {
         self.retry_after

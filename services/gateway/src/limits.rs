@@ -94,6 +94,70 @@ pub async fn check_lookup(state: &AppState, account: &str) -> Result<(), ApiErro
     .await
 }
 
+/// Token refreshes one client IP may make per minute: every client refreshes once per
+/// access-token lifetime, so this leaves room for many clients behind one address.
+pub const REFRESHES_PER_IP_PER_MINUTE: u32 = 120;
+
+/// Counts one refresh from `ip`; 429 `rate_limited` past [`REFRESHES_PER_IP_PER_MINUTE`].
+pub async fn check_refresh(state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
+    hit(
+        state,
+        &format!("refresh:ip:{ip}"),
+        REFRESHES_PER_IP_PER_MINUTE,
+        MINUTE,
+        WhenStoreFails::Open,
+    )
+    .await
+}
+
+/// Reads (every authenticated `GET`) one account may make per second, all routes together.
+pub const READS_PER_SECOND: u32 = 100;
+
+/// Counts one read by `account`; 429 `rate_limited` past [`READS_PER_SECOND`].
+pub async fn check_read(state: &AppState, account: &str) -> Result<(), ApiError> {
+    hit(
+        state,
+        &format!("reads:{account}"),
+        READS_PER_SECOND,
+        SECOND,
+        WhenStoreFails::Open,
+    )
+    .await
+}
+
+/// Conversations one account may create (or look up by creating) per minute.
+pub const CONVERSATIONS_PER_MINUTE: u32 = 60;
+
+/// Counts one conversation create by `account`; 429 `rate_limited` past
+/// [`CONVERSATIONS_PER_MINUTE`].
+pub async fn check_conversation_create(state: &AppState, account: &str) -> Result<(), ApiError> {
+    hit(
+        state,
+        &format!("create:{account}"),
+        CONVERSATIONS_PER_MINUTE,
+        MINUTE,
+        WhenStoreFails::Open,
+    )
+    .await
+}
+
+/// WebSocket connections one account may open per minute: a reconnecting client opens one
+/// per try, so this stops a reconnect loop without troubling a person's devices.
+pub const SOCKET_OPENS_PER_MINUTE: u32 = 120;
+
+/// Counts one WebSocket upgrade by `account`; 429 `rate_limited` past
+/// [`SOCKET_OPENS_PER_MINUTE`].
+pub async fn check_socket_open(state: &AppState, account: &str) -> Result<(), ApiError> {
+    hit(
+        state,
+        &format!("ws:{account}"),
+        SOCKET_OPENS_PER_MINUTE,
+        MINUTE,
+        WhenStoreFails::Open,
+    )
+    .await
+}
+
 /// Counts one message sent by `account` (REST or WebSocket).
 pub async fn check_send(state: &AppState, account: &str) -> Result<(), ApiError> {
     check_write(state, Write::Send, account).await
@@ -113,6 +177,8 @@ pub enum Write {
     Members,
     /// A block set or lifted.
     Blocks,
+    /// A session ended (logout).
+    Logout,
 }
 
 impl Write {
@@ -123,6 +189,7 @@ impl Write {
             Self::Read => "read",
             Self::Members => "members",
             Self::Blocks => "blocks",
+            Self::Logout => "logout",
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::{
     keys::{Keys, KeysError, KeysLoaded},
     rate_limit::RateLimitStore,
     send_budget::SendBudget,
+    ws::socket_caps::SocketCaps,
 };
 
 /// What the gateway stores and reads through.
@@ -49,6 +50,7 @@ struct Inner {
     peers: Peers,
     keys: Arc<Keys>,
     sends: SendBudget,
+    sockets: Arc<SocketCaps>,
     shutdown: Shutdown,
 }
 
@@ -61,9 +63,14 @@ impl AppState {
         let config = config.normalized();
         let keys = Arc::new(Keys::new(peers.auth.clone(), config.key_refresh_interval));
         let sends = SendBudget::new(config.max_sends_in_flight, config.send_latency_target);
+        let sockets = SocketCaps::new(
+            config.max_sockets_per_account,
+            config.max_sockets_per_address,
+        );
         Self {
             inner: Arc::new(Inner {
                 sends,
+                sockets,
                 config,
                 backends,
                 peers,
@@ -120,6 +127,11 @@ impl AppState {
     /// The gateway's budget of sends in flight to chat.
     pub(crate) fn sends(&self) -> &SendBudget {
         &self.inner.sends
+    }
+
+    /// The caps on sockets open at once.
+    pub(crate) fn sockets(&self) -> &Arc<SocketCaps> {
+        &self.inner.sockets
     }
 
     pub(crate) fn chat(&self) -> ChatServiceClient<TracedChannel> {

@@ -13,7 +13,7 @@ use crate::{
     },
     error::{ApiError, ErrorBody, ErrorCode},
     extract::{ApiJson, Authenticated, ClientIp},
-    limits::{AuthEndpoint, check_auth_endpoint},
+    limits::{AuthEndpoint, check_auth_endpoint, check_read},
     state::AppState,
 };
 
@@ -117,12 +117,14 @@ pub async fn resend_code(
     responses(
         (status = 200, description = "The caller's account", body = AccountJson),
         (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn me(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<AccountJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let account = state
         .auth()
         .get_account(GetAccountRequest { id: me.account_id })

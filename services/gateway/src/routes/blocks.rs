@@ -7,7 +7,7 @@ use crate::{
     dto::{BlockJson, BlockListJson},
     error::{ApiError, ErrorBody},
     extract::{ApiPath, Authenticated},
-    limits::{Write, check_write},
+    limits::{Write, check_read, check_write},
     routes::members::ensure_active,
     state::AppState,
     time::rfc3339_ms,
@@ -80,12 +80,14 @@ pub async fn unblock(
     responses(
         (status = 200, description = "The caller's blocks", body = BlockListJson),
         (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<BlockListJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let answer = state
         .chat()
         .list_blocks(ListBlocksRequest {

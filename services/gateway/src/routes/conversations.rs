@@ -9,6 +9,7 @@ use crate::{
     dto::{ConversationJson, ConversationListJson, CreateConversationRequest},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, Authenticated},
+    limits::{check_conversation_create, check_read},
     routes::members::ensure_others_active,
     state::AppState,
 };
@@ -24,6 +25,7 @@ use crate::{
         (status = 400, description = "invalid_request, invalid_members", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 404, description = "user_not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn create(
@@ -31,6 +33,7 @@ pub async fn create(
     Authenticated(me): Authenticated,
     ApiJson(body): ApiJson<CreateConversationRequest>,
 ) -> Result<(StatusCode, Json<ConversationJson>), ApiError> {
+    check_conversation_create(&state, &me.account_id).await?;
     ensure_others_active(&state, &me.account_id, &body.member_ids).await?;
     let answer = state
         .chat()
@@ -59,12 +62,14 @@ pub async fn create(
     responses(
         (status = 200, description = "The caller's conversations", body = ConversationListJson),
         (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<ConversationListJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let answer = state
         .chat()
         .list_conversations(ListConversationsRequest {

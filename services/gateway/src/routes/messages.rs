@@ -15,7 +15,7 @@ use crate::{
     },
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ApiPath, ApiQuery, Authenticated},
-    limits::check_send,
+    limits::{check_read, check_send},
     routes::members::ensure_active,
     state::AppState,
 };
@@ -138,6 +138,7 @@ fn sent(answer: SendMessageResponse) -> Result<(StatusCode, Json<MessageJson>), 
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "not_a_member", body = ErrorBody),
         (status = 404, description = "conversation_not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn list(
@@ -146,6 +147,7 @@ pub async fn list(
     ApiPath(conversation_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<MessagePageJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let limit = parse_limit(query.limit.as_deref())?;
     let answer = state
         .chat()

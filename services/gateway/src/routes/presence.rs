@@ -11,6 +11,7 @@ use crate::{
     dto::{PresenceJson, PresenceListJson},
     error::{ApiError, ErrorBody, ErrorCode},
     extract::{ApiQuery, Authenticated},
+    limits::check_read,
     state::AppState,
     time::rfc3339_ms,
 };
@@ -36,6 +37,7 @@ pub struct PresenceQuery {
         (status = 400, description = "invalid_request (no ids, more than 100)", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 404, description = "user_not_found: an id that shares no conversation with the caller", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn list(
@@ -43,6 +45,7 @@ pub async fn list(
     Authenticated(me): Authenticated,
     ApiQuery(query): ApiQuery<PresenceQuery>,
 ) -> Result<Json<PresenceListJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let ids = parse_ids(query.user_ids.as_deref())?;
     let contacts = state
         .chat()

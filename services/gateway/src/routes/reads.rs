@@ -7,7 +7,7 @@ use crate::{
     dto::{MarkReadRequest, MemberListJson},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ApiPath, Authenticated},
-    limits::{Write, check_write},
+    limits::{Write, check_read, check_write},
     state::AppState,
 };
 
@@ -54,6 +54,7 @@ pub async fn mark(
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "not_a_member", body = ErrorBody),
         (status = 404, description = "conversation_not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn members(
@@ -61,6 +62,7 @@ pub async fn members(
     Authenticated(me): Authenticated,
     ApiPath(conversation_id): ApiPath<String>,
 ) -> Result<Json<MemberListJson>, ApiError> {
+    check_read(&state, &me.account_id).await?;
     let answer = state
         .chat()
         .list_read_markers(ListReadMarkersRequest {

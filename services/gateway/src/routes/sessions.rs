@@ -9,7 +9,7 @@ use crate::{
     dto::{LoginRequest, RefreshRequest, TokenPairJson, normalize_email},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, Authenticated, ClientIp},
-    limits::{AuthEndpoint, check_auth_endpoint},
+    limits::{AuthEndpoint, Write, check_auth_endpoint, check_refresh, check_write},
     state::AppState,
 };
 
@@ -49,12 +49,15 @@ pub async fn login(
         (status = 200, description = "A new token pair", body = TokenPairJson),
         (status = 400, description = "invalid_request", body = ErrorBody),
         (status = 401, description = "invalid_refresh_token", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPairJson>, ApiError> {
+    check_refresh(&state, ip).await?;
     let pair = state
         .auth()
         .refresh(RefreshRpc {
@@ -72,12 +75,14 @@ pub async fn refresh(
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn logout(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<StatusCode, ApiError> {
+    check_write(&state, Write::Logout, &me.account_id).await?;
     state
         .auth()
         .logout(LogoutRequest {

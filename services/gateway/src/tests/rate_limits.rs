@@ -160,3 +160,78 @@ async fn with_the_limit_store_down_the_auth_doors_and_lookup_close_and_writes_go
     .await;
     assert_eq!(got.0, StatusCode::NO_CONTENT, "{}", got.2);
 }
+
+#[tokio::test]
+async fn reads_are_limited_per_account_per_second_across_routes() {
+    use axum::http::Method;
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let routes = [
+        "/api/v1/conversations",
+        "/api/v1/blocks",
+        "/api/v1/conversations/c1/messages",
+    ];
+    let mut refused = None;
+    // Within one second-long window the budget is spent by reads of any route; counting
+    // from a window's start, at most two windows fit in the loop.
+    for i in 0..(2 * crate::limits::READS_PER_SECOND + 1) {
+        let got = call(&r, authed(&h, Method::GET, routes[i as usize % 3], None)).await;
+        if got.0 == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(got);
+            break;
+        }
+        assert_eq!(got.0, StatusCode::OK, "read {i}: {}", got.2);
+    }
+    let got = refused.expect("the read budget ran out");
+    assert_error(&got, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(retry_after(&got), 1);
+}
+
+#[tokio::test]
+async fn conversation_creates_are_limited_per_account_per_minute() {
+    use axum::http::Method;
+    let (h, _) = harness_with_fake_peers(Config::default()).await;
+    let r = h.router();
+    let create = r#"{"member_ids":["u2"]}"#;
+    for i in 0..crate::limits::CONVERSATIONS_PER_MINUTE {
+        let got = call(
+            &r,
+            authed(&h, Method::POST, "/api/v1/conversations", Some(create)),
+        )
+        .await;
+        assert_ne!(got.0, StatusCode::TOO_MANY_REQUESTS, "create {i}");
+    }
+    let got = call(
+        &r,
+        authed(&h, Method::POST, "/api/v1/conversations", Some(create)),
+    )
+    .await;
+    assert_error(&got, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!((1..=60).contains(&retry_after(&got)));
+}
+
+#[tokio::test]
+async fn refreshes_are_limited_per_ip_and_go_through_when_the_store_is_down() {
+    let h = harness(Config::default());
+    let refresh = || post_json("/api/v1/sessions/refresh", r#"{"refresh_token":"r.x"}"#);
+    for i in 0..crate::limits::REFRESHES_PER_IP_PER_MINUTE {
+        let got = call(&h.router(), refresh()).await;
+        assert_eq!(
+            got.0,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "refresh {i} reaches auth"
+        );
+    }
+    let got = call(&h.router(), refresh()).await;
+    assert_error(&got, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+
+    let (down, _) =
+        harness_with_fake_peers_and(Config::default(), std::sync::Arc::new(DownStore)).await;
+    let got = call(&down.router(), refresh()).await;
+    assert_ne!(
+        got.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a refresh is not refused for the counters being down"
+    );
+    assert_ne!(got.0, StatusCode::SERVICE_UNAVAILABLE, "{}", got.2);
+}

@@ -396,3 +396,69 @@ async fn a_typing_frame_with_an_overlong_conversation_id_is_refused_at_once() {
         "chat was not asked"
     );
 }
+
+#[tokio::test]
+async fn sockets_over_the_per_account_cap_are_refused_until_one_closes() {
+    let h = harness(Config {
+        max_sockets_per_account: 2,
+        ..Config::default()
+    });
+    let addr = start(&h).await;
+    let first = connect(addr, "", Some(&h.token())).await.unwrap();
+    let _second = connect(addr, "", Some(&h.token())).await.unwrap();
+    let body = refused(
+        connect(addr, "", Some(&h.token())).await,
+        429,
+        "a third socket",
+    );
+    assert_eq!(body["error"]["code"], "rate_limited");
+    drop(first);
+    // The slot is given back once the server sees the close.
+    let mut admitted = None;
+    for _ in 0..50 {
+        if let Ok(ws) = connect(addr, "", Some(&h.token())).await {
+            admitted = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(admitted.is_some(), "a closed socket frees its place");
+}
+
+#[tokio::test]
+async fn sockets_over_the_per_address_cap_are_refused() {
+    let h = harness(Config {
+        max_sockets_per_address: 1,
+        ..Config::default()
+    });
+    let addr = start(&h).await;
+    let _only = connect(addr, "", Some(&h.token())).await.unwrap();
+    let body = refused(
+        connect(addr, "", Some(&h.token())).await,
+        429,
+        "a second socket from 127.0.0.1",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("address"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn socket_opens_are_limited_per_account_per_minute() {
+    let h = harness(Config::default());
+    let addr = start(&h).await;
+    for i in 0..crate::limits::SOCKET_OPENS_PER_MINUTE {
+        let ws = connect(addr, "", Some(&h.token())).await;
+        assert!(ws.is_ok(), "open {i}");
+    }
+    let body = refused(
+        connect(addr, "", Some(&h.token())).await,
+        429,
+        "one open too many",
+    );
+    assert_eq!(body["error"]["code"], "rate_limited");
+}

@@ -1,6 +1,8 @@
 //! The real-time API: `GET /api/v1/ws`. Authentication and `since` are checked before the
 //! upgrade, so a bad request gets a JSON error instead of a socket.
 
+use std::{net::IpAddr, time::Duration};
+
 use axum::{
     extract::{
         State,
@@ -15,8 +17,10 @@ use utoipa::IntoParams;
 
 use crate::{
     error::{ApiError, ErrorBody},
-    extract::{ApiQuery, bearer_token},
+    extract::{ApiQuery, ClientIp, bearer_token},
+    limits::check_socket_open,
     state::AppState,
+    ws::socket_caps::Refusal,
 };
 
 mod frame_queue;
@@ -25,6 +29,7 @@ mod push;
 mod replay;
 mod session;
 mod signals;
+pub(crate) mod socket_caps;
 
 /// Query of `GET /api/v1/ws`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,22 +65,28 @@ const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "invalid_request (bad since, not an upgrade)", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many sockets opened in the last minute, or open now, by this account or address", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
 pub async fn upgrade(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<WsQuery>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    match accept(&state, &headers, query, upgrade).await {
+    match accept(&state, ip, &headers, query, upgrade).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
 }
 
+/// How long a client refused for holding too many sockets is told to wait.
+const SOCKET_CAP_RETRY: Duration = Duration::from_secs(5);
+
 async fn accept(
     state: &AppState,
+    ip: IpAddr,
     headers: &HeaderMap,
     query: WsQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -91,6 +102,19 @@ async fn accept(
         .map_err(|_| ApiError::invalid_request("since is not an event id"))?;
     let upgrade =
         upgrade.map_err(|_| ApiError::invalid_request("expected a WebSocket upgrade request"))?;
+    check_socket_open(state, &identity.account_id).await?;
+    let slot = state
+        .sockets()
+        .admit(&identity.account_id, ip)
+        .map_err(|refusal| {
+            let holder = match refusal {
+                Refusal::Account => "this account",
+                Refusal::Address => "this address",
+            };
+            ApiError::rate_limited(SOCKET_CAP_RETRY).with_message(format!(
+                "{holder} holds the most sockets allowed open at once"
+            ))
+        })?;
     // Subscribed before the 101: every event published once the client holds the socket
     // reaches it live, so a send right after connecting is seen.
     let live = state
@@ -110,5 +134,8 @@ async fn accept(
         // (64 KiB at most), and idle sockets must stay cheap.
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(WS_WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| session::run(socket, state, identity, live, since)))
+        .on_upgrade(move |socket| async move {
+            session::run(socket, state, identity, live, since).await;
+            drop(slot);
+        }))
 }
