@@ -25,6 +25,9 @@ pub struct Connections {
     args: BackendArgs,
     redis: Option<redis::aio::ConnectionManager>,
     cql: Option<Arc<Session>>,
+    /// The revocation feed of this process when there is no Redis: auth and the gateway
+    /// then run in this one process and share it.
+    local_revocations: Arc<gochat_delivery::MemoryRevocations>,
 }
 
 impl Connections {
@@ -45,7 +48,12 @@ impl Connections {
                 .context("creating the keyspace")?;
             Some(session)
         };
-        Ok(Self { args, redis, cql })
+        Ok(Self {
+            args,
+            redis,
+            cql,
+            local_revocations: Arc::default(),
+        })
     }
 
     /// Whether chat and the gateway can run in different processes (they share the event log
@@ -213,6 +221,18 @@ impl Connections {
     pub fn node_leases(&self) -> Option<NodeLeases> {
         let conn = self.redis.as_ref()?;
         Some(NodeLeases::new(conn.clone(), &self.args.redis_prefix))
+    }
+
+    /// Where auth records the sessions it ends early and gateways follow them: in Redis
+    /// when configured (auth and gateways may then run anywhere), else in this process.
+    pub fn revocations(&self) -> Arc<dyn gochat_delivery::RevocationFeed> {
+        match &self.redis {
+            Some(conn) => Arc::new(gochat_delivery::redis::RedisRevocations::new(
+                conn.clone(),
+                &self.args.redis_prefix,
+            )),
+            None => self.local_revocations.clone(),
+        }
     }
 
     /// The gateway's rate-limit counters.

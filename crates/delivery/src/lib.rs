@@ -11,6 +11,7 @@
 mod event_id;
 mod log;
 mod metrics;
+pub mod revocation;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -22,3 +23,4 @@ pub use event_id::{EventId, ParseEventIdError};
 pub(crate) const SIGNAL_CAPACITY: usize = 64;
 
 pub use log::{DeliveryError, Event, EventLog, Presence, Replay, Subscription};
+pub use revocation::{MemoryRevocations, Revocation, RevocationBatch, RevocationFeed};

@@ -21,10 +21,11 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
         ..Default::default()
     };
     let email = EmailServiceClient::new(grpc::channel(&w.urls[&Component::Email])?);
+    let revocations = w.connections.revocations();
     let listener = w.grpc_listener(Component::Auth)?;
     let stop = w.shutdown.clone();
     w.tasks.spawn(async move {
-        let served = gochat_auth::serve(config, backends, email, listener, stop).await;
+        let served = gochat_auth::serve(config, backends, email, revocations, listener, stop).await;
         (Component::Auth.name(), served.map_err(Into::into))
     });
     Ok(())

@@ -29,6 +29,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
     let backends = gochat_gateway::Backends {
         events: w.event_log(Component::Gateway)?,
         rate_limits: w.connections.rate_limits(),
+        revocations: w.connections.revocations(),
     };
     let config = gochat_gateway::Config {
         send_rate_per_second: plan.tuning.send_rate_per_second,

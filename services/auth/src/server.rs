@@ -12,6 +12,7 @@ use gochat_runtime::{Readiness, ReadinessCheck, Shutdown};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
+use gochat_delivery::RevocationFeed;
 use gochat_tokens::SigningKey;
 
 use crate::{AccountStore, AuthServiceImpl, Config, Error, SessionStore};
@@ -38,15 +39,17 @@ impl std::fmt::Debug for Backends {
     }
 }
 
-/// Serves the gRPC API on `listener` until `shutdown` fires.
+/// Serves the gRPC API on `listener` until `shutdown` fires, recording ended sessions in
+/// `revocations`.
 pub async fn serve(
     config: Config,
     backends: Backends,
     email: EmailServiceClient<TracedChannel>,
+    revocations: Arc<dyn RevocationFeed>,
     listener: TcpListener,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
-    let service = AuthServiceImpl::new(config, backends, email);
+    let service = AuthServiceImpl::new(config, backends, email, revocations);
     let routes = Routes::new(AuthServiceServer::new(service));
     gochat_runtime::grpc::serve(listener, routes, &[SERVICE_NAME], shutdown).await?;
     Ok(())

@@ -99,11 +99,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 }
 
 /// The caller of an authenticated route, from `Authorization: Bearer <token>`, verified
-/// locally with auth's published keys.
-///
-/// The access token stays valid until its `exp` even after the session is logged out:
-/// logout only stops the refresh token (as the API contract says), so a logged-out access
-/// token lives out its short lifetime.
+/// locally with auth's published keys and refused (401 `unauthorized`) once its session has
+/// been revoked (logout, a reused refresh token), as the revocation feed tells.
 #[derive(Clone, Debug)]
 pub struct Authenticated(pub Identity);
 
@@ -116,8 +113,18 @@ impl FromRequestParts<AppState> for Authenticated {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)
             .ok_or_else(|| ApiError::unauthorized("missing bearer access token"))?;
-        state.keys().verify(token).await.map(Self)
+        authenticate(state, token).await.map(Self)
     }
+}
+
+/// The identity `token` carries, if its signature and claims check out and its session has
+/// not been revoked.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Identity, ApiError> {
+    let identity = state.keys().verify(token).await?;
+    if state.revoked().contains(&identity.session_id) {
+        return Err(ApiError::unauthorized("the session has ended"));
+    }
+    Ok(identity)
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).

@@ -18,6 +18,7 @@ mod observe;
 mod openapi;
 mod peer_error;
 pub mod rate_limit;
+mod revoked;
 mod routes;
 mod send_budget;
 mod state;
@@ -54,9 +55,10 @@ pub fn router(state: AppState) -> axum::Router {
 
 /// Serves API v1 and the ops endpoints (`/healthz`, `/readyz`, `/metrics`) on `listener`
 /// until `shutdown` fires; open sockets are closed with 1001. Adds the gateway's checks
-/// (verification keys loaded, rate-limit store, event log) to `readiness`, and fetches the
-/// verification keys from auth in the background, retrying until they come: until then
-/// `/readyz` fails and authenticated calls answer 503 `unavailable`.
+/// (verification keys loaded, revocation feed read, rate-limit store, event log) to
+/// `readiness`, fetches the verification keys from auth in the background, retrying until
+/// they come (until then `/readyz` fails and authenticated calls answer 503
+/// `unavailable`), and follows the revocation feed.
 pub async fn serve(
     config: Config,
     backends: Backends,
@@ -70,9 +72,12 @@ pub async fn serve(
     readiness.extend(state.readiness_checks());
     let loader = state.clone();
     let keys_task = tokio::spawn(async move { loader.load_verification_keys().await });
+    let follower = state.clone();
+    let revocations_task = tokio::spawn(async move { follower.follow_revocations().await });
     let app =
         routes::finish(routes::api_routes(state).merge(gochat_runtime::ops::router(readiness)));
     let served = gochat_runtime::ops::serve_http(listener, app, shutdown).await;
     keys_task.abort();
+    revocations_task.abort();
     served.map_err(Error::from)
 }

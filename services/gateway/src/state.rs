@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gochat_delivery::EventLog;
+use gochat_delivery::{EventLog, RevocationFeed};
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     keys::{Keys, KeysError, KeysLoaded},
     rate_limit::RateLimitStore,
+    revoked::{self, RevocationsLoaded, RevokedSessions},
     send_budget::SendBudget,
     ws::socket_caps::SocketCaps,
 };
@@ -26,6 +27,8 @@ pub struct Backends {
     pub events: Arc<dyn EventLog>,
     /// Counters behind the rate limits.
     pub rate_limits: Arc<dyn RateLimitStore>,
+    /// The sessions auth ended before their access tokens expire.
+    pub revocations: Arc<dyn RevocationFeed>,
 }
 
 /// The gRPC services the gateway calls (channels built by the caller with
@@ -51,6 +54,7 @@ struct Inner {
     keys: Arc<Keys>,
     sends: SendBudget,
     sockets: Arc<SocketCaps>,
+    revoked: Arc<RevokedSessions>,
     shutdown: Shutdown,
 }
 
@@ -71,6 +75,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 sends,
                 sockets,
+                revoked: Arc::default(),
                 config,
                 backends,
                 peers,
@@ -94,11 +99,22 @@ impl AppState {
         self.inner.keys.load_until_ready(&self.inner.shutdown).await;
     }
 
-    /// The gateway's readiness checks: verification keys loaded, the rate-limit store and
-    /// the event log answering.
+    /// Follows the revocation feed until shutdown (see [`crate::revoked`]).
+    pub async fn follow_revocations(&self) {
+        revoked::follow(
+            self.inner.backends.revocations.clone(),
+            self.inner.revoked.clone(),
+            self.inner.shutdown.clone(),
+        )
+        .await;
+    }
+
+    /// The gateway's readiness checks: verification keys loaded, the revocation feed read,
+    /// the rate-limit store and the event log answering.
     pub fn readiness_checks(&self) -> Readiness {
         let mut r = Readiness::new();
         r.add(Arc::new(KeysLoaded(self.inner.keys.clone())));
+        r.add(Arc::new(RevocationsLoaded(self.inner.revoked.clone())));
         r.add(Arc::new(RateLimitsAnswer(
             self.inner.backends.rate_limits.clone(),
         )));
@@ -127,6 +143,11 @@ impl AppState {
     /// The gateway's budget of sends in flight to chat.
     pub(crate) fn sends(&self) -> &SendBudget {
         &self.inner.sends
+    }
+
+    /// The sessions whose tokens are refused.
+    pub(crate) fn revoked(&self) -> &RevokedSessions {
+        &self.inner.revoked
     }
 
     /// The caps on sockets open at once.

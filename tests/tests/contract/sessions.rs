@@ -1,6 +1,9 @@
-//! Sessions: refresh rotation, reuse detection revoking the session, and logout.
+//! Sessions: refresh rotation, reuse detection revoking the session, and logout, which
+//! also ends the session's access tokens and sockets.
 
-use gochat_tests::{HarnessError, TestEnv, check};
+use std::time::{Duration, Instant};
+
+use gochat_tests::{HarnessError, TestEnv, WsAuth, WsClient, check};
 use reqwest::Method;
 use serde_json::json;
 
@@ -28,6 +31,22 @@ async fn sessions(env: &TestEnv) -> Result<(), HarnessError> {
     check::error(&reused, 401, "invalid_refresh_token");
     let revoked = api.refresh(&next).await?;
     check::error(&revoked, 401, "invalid_refresh_token");
+    // The reuse revoked the session: its live access token stops working too, once the
+    // gateway has read the revocation feed.
+    let started = Instant::now();
+    let mut me = api.me(Some(&access)).await?;
+    for _ in 0..50 {
+        if me.status != 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        me = api.me(Some(&access)).await?;
+    }
+    check::error(&me, 401, "unauthorized");
+    println!(
+        "sessions: a reused refresh token's access token refused {} ms after the reuse",
+        started.elapsed().as_millis()
+    );
 
     check::error(&api.refresh("garbage").await?, 401, "invalid_refresh_token");
     let missing = api
@@ -46,10 +65,29 @@ async fn sessions(env: &TestEnv) -> Result<(), HarnessError> {
 
     env.relogin(&mut user).await?;
     let leaving = user.clone();
+    let mut socket = WsClient::connect(
+        &env.server().ws_url(),
+        WsAuth::Header(&leaving.access_token),
+        None,
+    )
+    .await?;
     env.relogin(&mut user).await?;
     let out = api.logout(Some(&leaving.access_token)).await?;
     check::status(&out, 204);
     assert!(out.text.is_empty(), "204 with a body: {}", out.text);
+    // The gateway that logged the session out refuses its access token at once.
+    check::error(
+        &api.me(Some(&leaving.access_token)).await?,
+        401,
+        "unauthorized",
+    );
+    match socket.next_json(Duration::from_secs(5)).await {
+        Err(HarnessError::WsClosed { code, .. }) => {
+            assert_eq!(code, Some(4001), "a logged-out socket closes with 4001");
+        }
+        other => panic!("the logged-out socket stayed open: {other:?}"),
+    }
+    check::status(&api.me(Some(&user.access_token)).await?, 200);
     let after = api.refresh(&leaving.refresh_token).await?;
     check::error(&after, 401, "invalid_refresh_token");
     let other = api.refresh(&user.refresh_token).await?;

@@ -9,6 +9,7 @@
 mod live;
 mod order;
 mod retention;
+mod revocations;
 mod signals;
 
 use std::{
@@ -34,6 +35,7 @@ pub use order::{
     replay_returns_later_events_in_order,
 };
 pub use retention::{ping_answers, truncation_is_reported_after_trimming};
+pub use revocations::revocations_reach_every_reader_in_order;
 pub use signals::{presence_follows_subscriptions, signals_reach_present_recipients_only};
 
 /// What the suite needs from an implementation beyond [`EventLog`].

@@ -37,6 +37,7 @@ mod publish;
 mod registry;
 mod replay;
 mod reply;
+mod revocations;
 mod subscribe;
 
 use std::{
@@ -57,6 +58,7 @@ use gochat_redis::TracedRedis;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use config::RedisLogConfig;
+pub use revocations::RedisRevocations;
 
 use crate::{DeliveryError, EventId, EventLog, Presence, Replay, Subscription};
 use config::ms;

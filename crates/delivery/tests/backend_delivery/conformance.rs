@@ -29,3 +29,13 @@ async fn a_publisher_and_a_gateway_pass_the_conformance_suite_together() {
     conformance::run_all(Arc::new(split), Arc::new(control)).await;
     cleanup(&prefix).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_revocation_feed_passes_the_conformance_check() {
+    let prefix = config("revocations", None).prefix;
+    let client = redis::Client::open(gochat_tests::servers::redis_url()).unwrap();
+    let conn = redis::aio::ConnectionManager::new(client).await.unwrap();
+    let feed = gochat_delivery::redis::RedisRevocations::new(conn, &prefix);
+    conformance::revocations_reach_every_reader_in_order(&feed).await;
+    cleanup(&prefix).await;
+}

@@ -20,6 +20,9 @@ use gochat_proto::{
     },
     email::v1::email_service_client::EmailServiceClient,
 };
+use std::sync::Arc;
+
+use gochat_delivery::RevocationFeed;
 use gochat_runtime::grpc::TracedChannel;
 use tonic::{Request, Response, Status};
 
@@ -38,6 +41,7 @@ pub struct AuthServiceImpl {
     config: Config,
     backends: Backends,
     email: EmailServiceClient<TracedChannel>,
+    revocations: Arc<dyn RevocationFeed>,
     passwords: Passwords,
 }
 
@@ -50,17 +54,20 @@ impl std::fmt::Debug for AuthServiceImpl {
 }
 
 impl AuthServiceImpl {
-    /// A service answering from `backends`, mailing codes through `email`.
+    /// A service answering from `backends`, mailing codes through `email`, and recording
+    /// the sessions it ends before their access tokens expire in `revocations`.
     pub fn new(
         config: Config,
         backends: Backends,
         email: EmailServiceClient<TracedChannel>,
+        revocations: Arc<dyn RevocationFeed>,
     ) -> Self {
         let passwords = Passwords::new(config.max_concurrent_hashes);
         Self {
             config,
             backends,
             email,
+            revocations,
             passwords,
         }
     }

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use gochat_delivery::{DeliveryError, Revocation};
 use gochat_proto::auth::v1::{
     LoginRequest, LogoutRequest, LogoutResponse, RefreshRequest, TokenPair,
 };
@@ -99,6 +100,11 @@ impl AuthServiceImpl {
             }
             RotateOutcome::Reused => {
                 tracing::warn!(session_id = %session_id, "refresh token reused; session revoked");
+                // The caller is refused either way; a revocation that cannot be recorded
+                // leaves the session's access tokens working until they expire.
+                if let Err(e) = self.announce_revocation(&session_id).await {
+                    tracing::error!(session_id = %session_id, error = %e, "recording a revocation failed");
+                }
                 Err(AuthError::InvalidRefreshToken)
             }
             RotateOutcome::Invalid => Err(AuthError::InvalidRefreshToken),
@@ -116,10 +122,32 @@ impl AuthServiceImpl {
             .revoke(&req.session_id)
             .await
             .map_err(error::store)?;
+        // Recorded even when the session was already revoked: a retried logout whose first
+        // try could not record it must record it now.
+        self.announce_revocation(&req.session_id)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "recording a revocation failed");
+                AuthError::Unavailable("the revocation feed is unavailable")
+            })?;
         if existed {
             tracing::info!(session_id = %req.session_id, "logged out");
         }
         Ok(LogoutResponse {})
+    }
+
+    /// Tells every gateway to refuse the access tokens of `session_id` from now until the
+    /// last one issued expires.
+    async fn announce_revocation(&self, session_id: &str) -> Result<(), DeliveryError> {
+        let until_ms = u64::try_from(now_ms()).unwrap_or(0).saturating_add(
+            u64::try_from(self.config.access_token_ttl.as_millis()).unwrap_or(u64::MAX),
+        );
+        self.revocations
+            .revoke(&Revocation {
+                session_id: session_id.to_owned(),
+                until_ms,
+            })
+            .await
     }
 
     /// Signs an access token for the session and pairs it with `refresh_token`.

@@ -1,6 +1,7 @@
 //! Sessions: login, refresh-token rotation, logout.
 
 use axum::{Json, extract::State, http::StatusCode};
+use gochat_delivery::Revocation;
 use gochat_proto::auth::v1::{
     LoginRequest as LoginRpc, LogoutRequest, RefreshRequest as RefreshRpc,
 };
@@ -68,8 +69,9 @@ pub async fn refresh(
     Ok(Json(pair.into()))
 }
 
-/// Ends the caller's session: its refresh token stops working. The access token itself
-/// stays valid until it expires (tokens are checked locally, without a revocation list).
+/// Ends the caller's session: its refresh token stops working, and its access tokens and
+/// sockets are refused here at once and on every other gateway within a second (the
+/// revocation feed).
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions",
     security(("bearer" = [])),
     responses(
@@ -86,8 +88,13 @@ pub async fn logout(
     state
         .auth()
         .logout(LogoutRequest {
-            session_id: me.session_id,
+            session_id: me.session_id.clone(),
         })
         .await?;
+    // Auth recorded the revocation; this gateway need not wait to read it back.
+    state.revoked().apply(vec![Revocation {
+        until_ms: me.expires_at.saturating_mul(1000),
+        session_id: me.session_id,
+    }]);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -75,6 +75,11 @@ async fn accounts_and_sessions() {
     .await;
     assert_error(&got, StatusCode::UNAUTHORIZED, "invalid_refresh_token");
 
+    let got = call(&r, authed(&h, Method::GET, "/api/v1/me", None)).await;
+    assert_eq!(got.0, StatusCode::OK);
+    assert_eq!(got.2["id"], ME);
+    assert_eq!(got.2["status"], "active");
+
     let got = call(
         &r,
         authed(&h, Method::DELETE, "/api/v1/sessions/current", None),
@@ -85,11 +90,9 @@ async fn accounts_and_sessions() {
         (StatusCode::NO_CONTENT, serde_json::Value::Null)
     );
     assert_eq!(calls.lock().unwrap().logouts, ["session-1"]);
-
+    // The logged-out access token is refused here at once, without waiting for the feed.
     let got = call(&r, authed(&h, Method::GET, "/api/v1/me", None)).await;
-    assert_eq!(got.0, StatusCode::OK);
-    assert_eq!(got.2["id"], ME);
-    assert_eq!(got.2["status"], "active");
+    assert_error(&got, StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
 #[tokio::test]

@@ -35,6 +35,7 @@ async fn serves_api_and_ops_on_one_port_and_is_unready_without_keys() {
     let backends = Backends {
         events: std::sync::Arc::new(FakeLog::default()),
         rate_limits: std::sync::Arc::new(MemoryRateLimitStore::new()),
+        revocations: std::sync::Arc::new(gochat_delivery::MemoryRevocations::default()),
     };
     let server = tokio::spawn(crate::serve(
         Config::default(),

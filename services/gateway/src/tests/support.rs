@@ -8,6 +8,7 @@ use axum::{
     extract::ConnectInfo,
     http::{HeaderMap, Method, Request, StatusCode},
 };
+use gochat_delivery::MemoryRevocations;
 use gochat_proto::{
     auth::v1::{GetVerificationKeysResponse, auth_service_client::AuthServiceClient},
     chat::v1::chat_service_client::ChatServiceClient,
@@ -30,6 +31,8 @@ pub struct Harness {
     pub state: AppState,
     pub key: SigningKey,
     pub log: FakeLog,
+    /// The revocation feed the state follows once a test starts its follower.
+    pub revocations: Arc<MemoryRevocations>,
     pub shutdown: Shutdown,
 }
 
@@ -55,16 +58,19 @@ pub fn keys_response(key: &SigningKey) -> GetVerificationKeysResponse {
 /// A harness without verification keys.
 pub fn harness_without_keys(config: Config) -> Harness {
     let log = FakeLog::default();
+    let revocations = Arc::new(MemoryRevocations::default());
     let shutdown = Shutdown::new();
     let backends = Backends {
         events: Arc::new(log.clone()),
         rate_limits: Arc::new(MemoryRateLimitStore::new()),
+        revocations: revocations.clone(),
     };
     let state = AppState::new(config, backends, unreachable_peers(), shutdown.clone());
     Harness {
         state,
         key: SigningKey::generate().unwrap(),
         log,
+        revocations,
         shutdown,
     }
 }
@@ -78,6 +84,9 @@ pub fn harness(config: Config) -> Harness {
     h
 }
 
+/// The session of the harness's tokens.
+pub const SESSION: &str = "session-1";
+
 pub fn now_s() -> u64 {
     u64::try_from(gochat_runtime::clock::now_ms()).unwrap() / 1000
 }
@@ -86,7 +95,7 @@ pub fn now_s() -> u64 {
 pub fn token_with(key: &SigningKey, exp: u64) -> String {
     key.sign(&Claims {
         sub: ME.into(),
-        sid: "session-1".into(),
+        sid: SESSION.into(),
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
         iat: now_s(),
@@ -161,9 +170,11 @@ pub async fn harness_with_fake_peers_and(
     let shutdown = Shutdown::new();
     let (peers, calls) = super::fake_peers::start(keys_response(&key), &shutdown).await;
     let log = FakeLog::default();
+    let revocations = Arc::new(MemoryRevocations::default());
     let backends = Backends {
         events: Arc::new(log.clone()),
         rate_limits,
+        revocations: revocations.clone(),
     };
     let state = AppState::new(config, backends, peers, shutdown.clone());
     tokio::time::timeout(
@@ -176,6 +187,7 @@ pub async fn harness_with_fake_peers_and(
         state,
         key,
         log,
+        revocations,
         shutdown,
     };
     (h, calls)

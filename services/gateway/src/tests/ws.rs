@@ -462,3 +462,33 @@ async fn socket_opens_are_limited_per_account_per_minute() {
     );
     assert_eq!(body["error"]["code"], "rate_limited");
 }
+
+#[tokio::test]
+async fn a_revoked_session_is_refused_and_its_sockets_close_with_4001() {
+    use gochat_delivery::{Revocation, RevocationFeed};
+    let h = harness(Config::default());
+    let follower = h.state.clone();
+    tokio::spawn(async move { follower.follow_revocations().await });
+    let addr = start(&h).await;
+    let mut ws = connect(addr, "", Some(&h.token())).await.unwrap();
+    h.revocations
+        .revoke(&Revocation {
+            session_id: SESSION.to_owned(),
+            until_ms: now_s() * 1000 + 60_000,
+        })
+        .await
+        .unwrap();
+    expect_close(&mut ws, 4001).await;
+    let body = refused(
+        connect(addr, "", Some(&h.token())).await,
+        401,
+        "a new socket",
+    );
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let got = call(
+        &h.router(),
+        authed(&h, axum::http::Method::GET, "/api/v1/conversations", None),
+    )
+    .await;
+    assert_error(&got, axum::http::StatusCode::UNAUTHORIZED, "unauthorized");
+}

@@ -15,8 +15,8 @@ use tokio::sync::watch;
 pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 /// Close code on shutdown and when the client stops answering pings ("going away").
 pub const CLOSE_GOING_AWAY: u16 = 1001;
-/// Close code when the access token expires.
-pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
+/// Close code when the access token expires or its session is revoked.
+pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// Close code for a normal end.
 pub const CLOSE_NORMAL: u16 = 1000;
 

@@ -17,7 +17,7 @@ use utoipa::IntoParams;
 
 use crate::{
     error::{ApiError, ErrorBody},
-    extract::{ApiQuery, ClientIp, bearer_token},
+    extract::{ApiQuery, ClientIp, authenticate, bearer_token},
     limits::check_socket_open,
     state::AppState,
     ws::socket_caps::Refusal,
@@ -57,7 +57,7 @@ const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// (`conversation_id`, `user_id`) and `presence` (`user_id`, `status`, `last_seen_at`).
 /// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}` and
 /// `{"type":"typing","conversation_id"}`. A socket closes with 4001 when the access token
-/// expires and with 1013 when it falls behind.
+/// expires or its session is revoked (logout), and with 1013 when it falls behind.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
     security(("bearer" = [])),
     params(WsQuery),
@@ -94,7 +94,7 @@ async fn accept(
     let token = bearer_token(headers)
         .or(query.access_token.as_deref().filter(|t| !t.is_empty()))
         .ok_or_else(|| ApiError::unauthorized("missing access token"))?;
-    let identity = state.keys().verify(token).await?;
+    let identity = authenticate(state, token).await?;
     let since = query
         .since
         .map(|s| s.parse::<EventId>())

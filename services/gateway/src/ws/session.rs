@@ -11,7 +11,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures::{StreamExt, stream::SplitStream};
 use gochat_delivery::{Event, EventId, Subscription};
 use gochat_proto::chat::v1::SendMessageRequest;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, broadcast::error::RecvError};
 use tracing::Instrument as _;
 
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
     state::AppState,
     ws::{
         frame_queue::{
-            CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TOKEN_EXPIRED, CLOSE_TRY_AGAIN_LATER, FrameQueue,
+            CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, FrameQueue,
             run_writer,
         },
         protocol::{ClientFrame, ClientSendFrame, ServerFrame, parse_client_frame},
@@ -144,6 +144,10 @@ impl Session {
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         let expiry = tokio::time::sleep(until_expiry(self.identity.expires_at));
         tokio::pin!(expiry);
+        let mut revocations = self.state.revoked().announcements();
+        if self.state.revoked().contains(&self.identity.session_id) {
+            return self.frames.close(CLOSE_UNAUTHORIZED, "session ended");
+        }
         let shutdown = self.state.shutdown().clone();
         let mut last_heard = Instant::now();
         loop {
@@ -152,7 +156,20 @@ impl Session {
                     return self.frames.close(CLOSE_GOING_AWAY, "server shutting down");
                 }
                 _ = &mut expiry => {
-                    return self.frames.close(CLOSE_TOKEN_EXPIRED, "access token expired");
+                    return self.frames.close(CLOSE_UNAUTHORIZED, "access token expired");
+                }
+                revoked = revocations.recv() => {
+                    let ours = match revoked {
+                        Ok(session) => *session == *self.identity.session_id,
+                        // Missed announcements: the list itself says. (The announcements
+                        // cannot close: the state this session holds owns their sender.)
+                        Err(RecvError::Lagged(_) | RecvError::Closed) => {
+                            self.state.revoked().contains(&self.identity.session_id)
+                        }
+                    };
+                    if ours {
+                        return self.frames.close(CLOSE_UNAUTHORIZED, "session ended");
+                    }
                 }
                 _ = self.frames.closed() => return,
                 signal = live.next_signal() => {

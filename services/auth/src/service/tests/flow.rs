@@ -6,6 +6,7 @@ use gochat_proto::auth::v1::{
 use tonic::Code;
 
 use super::{PASSWORD, assert_error, start};
+use gochat_delivery::RevocationFeed;
 use gochat_tokens::TokenVerifier;
 
 #[tokio::test]
@@ -90,8 +91,14 @@ async fn create_verify_login_refresh_reuse_logout() {
         (created.id.as_str(), claims.sid.as_str())
     );
 
+    assert!(revoked_sessions(&h).await.is_empty(), "nothing ended yet");
     let reuse = auth.refresh(refresh(&first.refresh_token)).await;
     assert_error(reuse, Code::Unauthenticated, "invalid_refresh_token");
+    assert_eq!(
+        revoked_sessions(&h).await,
+        std::slice::from_ref(&claims.sid),
+        "a reused refresh token revokes its session's access tokens too"
+    );
     let revoked = auth.refresh(refresh(&second.refresh_token)).await;
     assert_error(revoked, Code::Unauthenticated, "invalid_refresh_token");
     let garbage = auth.refresh(refresh("not-a-token")).await;
@@ -107,6 +114,17 @@ async fn create_verify_login_refresh_reuse_logout() {
     .unwrap();
     let after_logout = auth.refresh(refresh(&third.refresh_token)).await;
     assert_error(after_logout, Code::Unauthenticated, "invalid_refresh_token");
+    assert_eq!(
+        revoked_sessions(&h).await,
+        [claims.sid.clone(), sid.clone()]
+    );
+    let feed = h.revocations.read(None).await.unwrap();
+    let until = feed.revocations.last().unwrap().until_ms;
+    let in_15_min = u64::try_from(gochat_runtime::clock::now_ms()).unwrap() + 900_000;
+    assert!(
+        until <= in_15_min && until + 60_000 > in_15_min,
+        "a revocation lasts as long as the last access token: {until}"
+    );
     auth.logout(LogoutRequest { session_id: sid })
         .await
         .expect("logout twice is fine");
@@ -153,4 +171,16 @@ async fn bad_input_gets_its_error_code() {
     assert_error(huge, Code::InvalidArgument, "invalid_request");
     let malformed = h.login("not an email", PASSWORD).await;
     assert_error(malformed, Code::Unauthenticated, "invalid_credentials");
+}
+
+/// The sessions auth has recorded as revoked, in order.
+async fn revoked_sessions(h: &super::Harness) -> Vec<String> {
+    h.revocations
+        .read(None)
+        .await
+        .unwrap()
+        .revocations
+        .into_iter()
+        .map(|r| r.session_id)
+        .collect()
 }

@@ -28,6 +28,8 @@ const PASSWORD: &str = "correct horse battery";
 struct Harness {
     auth: AuthServiceClient<TracedChannel>,
     email: FakeEmail,
+    /// Where auth records the sessions it ends.
+    revocations: std::sync::Arc<gochat_delivery::MemoryRevocations>,
     shutdown: Shutdown,
     _dir: tempfile::TempDir,
 }
@@ -62,10 +64,12 @@ async fn start() -> Harness {
     let email_client = EmailServiceClient::new(grpc::channel(&email_url).unwrap());
     let (auth_listener, auth_url) = bind().await;
     let stop = shutdown.clone();
+    let revocations = std::sync::Arc::new(gochat_delivery::MemoryRevocations::default());
     tokio::spawn(crate::serve(
         config,
         backends,
         email_client,
+        revocations.clone(),
         auth_listener,
         stop,
     ));
@@ -73,6 +77,7 @@ async fn start() -> Harness {
     Harness {
         auth,
         email,
+        revocations,
         shutdown,
         _dir: dir,
     }
