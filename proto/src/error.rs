@@ -18,7 +18,7 @@ pub use v1::{ErrorCode, ErrorInfo};
 
 impl ErrorCode {
     /// Every code of API v1 (everything but `Unspecified`).
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::InvalidRequest,
         Self::InvalidEmail,
         Self::WeakPassword,
@@ -46,6 +46,7 @@ impl ErrorCode {
         Self::MessageNotFound,
         Self::NotTheCreator,
         Self::Blocked,
+        Self::MessageDeleted,
     ];
 
     /// The table: each code's snake_case name, HTTP status and gRPC code. `Unspecified` is
@@ -92,6 +93,7 @@ impl ErrorCode {
                 Code::Unimplemented,
             ),
             Self::EmailTaken => ("email_taken", H::CONFLICT, Code::AlreadyExists),
+            Self::MessageDeleted => ("message_deleted", H::CONFLICT, Code::FailedPrecondition),
             Self::CodeExpired => ("code_expired", H::GONE, Code::FailedPrecondition),
             Self::PayloadTooLarge => (
                 "payload_too_large",

@@ -1,11 +1,12 @@
 //! The account input rules: what counts as an email address, a password and a display name.
 
-/// Longest accepted address, in bytes (RFC 5321 path limit).
-pub(crate) const MAX_EMAIL_LEN: usize = 254;
+/// Longest accepted address as given (surrounding spaces included), in characters (the
+/// RFC 5321 path limit is 254 octets).
+pub(crate) const MAX_EMAIL_CHARS: usize = 254;
 /// Shortest accepted password, in characters.
 pub(crate) const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest accepted password, in bytes: bounds the work one request can cause.
-pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest accepted password, in characters: bounds the work one request can cause.
+pub(crate) const MAX_PASSWORD_CHARS: usize = 1024;
 /// Longest accepted display name, in characters.
 pub(crate) const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
@@ -18,7 +19,7 @@ pub(crate) enum Invalid {
     /// Fewer than eight characters.
     #[error("the password must have at least 8 characters")]
     WeakPassword,
-    /// Over 1024 bytes: a malformed request rather than a choice of password.
+    /// Over 1024 characters: a malformed request rather than a choice of password.
     #[error("the password is too long")]
     PasswordTooLong,
     /// Empty or over 64 characters once trimmed.
@@ -26,14 +27,24 @@ pub(crate) enum Invalid {
     DisplayName,
 }
 
-/// Trims and lower-cases `raw` and checks it is a plausible address: one `@`, a non-empty
-/// local part, a dotted domain without empty labels, no whitespace or control characters.
+/// Trims and lower-cases `raw` and checks it is a plausible address: at most 254
+/// characters as given, one `@`, a non-empty local part, a dotted domain without empty
+/// labels, no whitespace, control characters or `<>,;`. (The gateway's OpenAPI document states the
+/// same rule as a pattern.)
 pub(crate) fn normalize_email(raw: &str) -> Result<String, Invalid> {
-    let email = raw.trim().to_lowercase();
-    if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+    if raw.chars().count() > MAX_EMAIL_CHARS {
         return Err(Invalid::Email);
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(Invalid::Email);
+    }
+    // `<>,;` would let an address change the headers of the mail that carries its code;
+    // the email service refuses to mail them, so they are refused here first.
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+    {
         return Err(Invalid::Email);
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -57,7 +68,7 @@ pub(crate) fn check_password(password: &str) -> Result<(), Invalid> {
 
 /// Rejects a password too long to be worth hashing (also applied at login).
 pub(crate) fn check_password_size(password: &str) -> Result<(), Invalid> {
-    if password.len() > MAX_PASSWORD_BYTES {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(Invalid::PasswordTooLong);
     }
     Ok(())

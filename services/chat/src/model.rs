@@ -176,7 +176,7 @@ impl ChangeRequest {
             return ChangeOutcome::NotTheSender;
         }
         let unchanged = match &self.change {
-            MessageChange::Edit(_) if current.deleted => return ChangeOutcome::NotFound,
+            MessageChange::Edit(_) if current.deleted => return ChangeOutcome::Deleted,
             MessageChange::Edit(body) => *body == current.body,
             MessageChange::Delete => current.deleted,
         };
@@ -206,8 +206,10 @@ pub enum ChangeOutcome {
         /// Whether the change event was published with the write.
         published: bool,
     },
-    /// No such message in the conversation, or (for an edit) it was deleted.
+    /// No such message in the conversation.
     NotFound,
+    /// An edit of a deleted message (its tombstone stays; its text cannot come back).
+    Deleted,
     /// The message was sent by someone else.
     NotTheSender,
 }

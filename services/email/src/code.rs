@@ -21,8 +21,9 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Longest address accepted (RFC 5321 path limit).
-const MAX_EMAIL_LEN: usize = 254;
+/// Longest address accepted, in characters (the RFC 5321 path limit, counted as auth counts
+/// it, so that every address auth accepts can be mailed).
+const MAX_EMAIL_CHARS: usize = 254;
 
 /// Whether a normalized address is plausible enough to mail: `local@domain`, no spaces or
 /// control characters (which could inject headers), within the length limit.
@@ -32,7 +33,7 @@ pub fn is_mailable(email: &str) -> bool {
     };
     !local.is_empty()
         && !domain.is_empty()
-        && email.len() <= MAX_EMAIL_LEN
+        && email.chars().count() <= MAX_EMAIL_CHARS
         && !email
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
@@ -110,5 +111,7 @@ mod tests {
             assert!(!is_mailable(bad), "{bad:?}");
         }
         assert!(!is_mailable(&format!("{}@example.org", "a".repeat(250))));
+        // Characters count, not bytes: auth accepts 254 characters of any width.
+        assert!(is_mailable(&format!("{}@x.io", "ü".repeat(249))));
     }
 }

@@ -14,11 +14,21 @@ use crate::{error::ApiError, time::rfc3339_ms};
 // No `Debug`: it holds a secret that must not reach a log.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateAccountRequest {
-    /// Email address; compared case-insensitively.
+    /// Email address; compared case-insensitively, surrounding spaces ignored: one `@`, a
+    /// dotted domain without empty labels, no inner whitespace, control characters or
+    /// `<>,;`, at most 254 characters.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@<>,;\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]+@[^@.<>,;\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]+(\.[^@.<>,;\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]+)+[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub email: String,
-    /// At least 8 characters.
+    /// 8 to 1024 characters (kept as given: spaces count).
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
-    /// 1 to 64 characters.
+    /// 1 to 64 characters once surrounding spaces are trimmed, no control characters.
+    #[schema(
+        pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,62}[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub display_name: String,
 }
 
@@ -29,6 +39,7 @@ pub struct VerifyAccountRequest {
     /// The account's email.
     pub email: String,
     /// The 6-digit code from the mail.
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub code: String,
 }
 
@@ -45,7 +56,8 @@ pub struct ResendCodeRequest {
 pub struct LoginRequest {
     /// The account's email.
     pub email: String,
-    /// Its password.
+    /// Its password (longer than 1024 characters is 400 `invalid_request`).
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
@@ -60,19 +72,31 @@ pub struct RefreshRequest {
 /// `POST /api/v1/conversations`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateConversationRequest {
-    /// The other members (the caller is added).
+    /// The other members (the caller is added; repeats count once): 1 to 255 user ids.
+    #[schema(min_items = 1, max_items = 255, format = Uuid)]
     pub member_ids: Vec<String>,
-    /// Optional title.
+    /// Optional title: at most 128 characters once surrounding spaces are trimmed; blank
+    /// means none.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([\s\S]{0,126}[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub title: Option<String>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
-    /// 1 to 4096 characters.
+    /// 1 to 4096 characters, not all whitespace.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub body: String,
-    /// The client's id for this send; repeating it returns the first message.
+    /// The client's id for this send (1 to 128 characters); repeating it returns the first
+    /// message.
+    #[schema(min_length = 1, max_length = 128)]
     pub client_msg_id: String,
 }
 
@@ -80,24 +104,38 @@ pub struct SendMessageRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendDirectMessageRequest {
     /// The user to write to.
+    #[schema(format = Uuid)]
     pub recipient_id: String,
-    /// 1 to 4096 characters.
+    /// 1 to 4096 characters, not all whitespace.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub body: String,
-    /// The client's id for this send; repeating it returns the first message.
+    /// The client's id for this send (1 to 128 characters); repeating it returns the first
+    /// message.
+    #[schema(min_length = 1, max_length = 128)]
     pub client_msg_id: String,
 }
 
 /// `PATCH /api/v1/conversations/{id}/messages/{message_id}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
-    /// The new text: 1 to 4096 characters, as for a send.
+    /// The new text: 1 to 4096 characters, not all whitespace, as for a send.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub body: String,
 }
 
 /// `POST /api/v1/conversations/{id}/members`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMembersRequest {
-    /// The users to add (at least one; members already in are skipped).
+    /// The users to add: 1 to 255 user ids (members already in are skipped).
+    #[schema(min_items = 1, max_items = 255, format = Uuid)]
     pub user_ids: Vec<String>,
 }
 
@@ -105,6 +143,7 @@ pub struct AddMembersRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkReadRequest {
     /// A message of the conversation: the newest one the caller has read.
+    #[schema(pattern = r"^[0-9a-f]{16}$")]
     pub message_id: String,
 }
 

@@ -112,7 +112,7 @@ async fn edit_and_delete(env: &TestEnv) -> Result<(), HarnessError> {
         .await?;
     check::status(&twice, 204);
     let revived = env.api().edit(&a.access_token, &conv, &mid, "back").await?;
-    check::error(&revived, 404, "message_not_found");
+    check::error(&revived, 409, "message_deleted");
 
     // A socket resuming from before the edit gets the edit, then the delete.
     let mut b2 = socket(env, &b, false, Some(&before_edit)).await?;

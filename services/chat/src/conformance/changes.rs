@@ -93,7 +93,7 @@ pub async fn sender_edits_and_deletes(store: &Arc<dyn ChatStore>) {
     assert_eq!(list[0].last_message.as_ref(), Some(&tombstone));
     assert_eq!(
         change(&a, MessageChange::Edit("back".into()), T0 + 70).await,
-        ChangeOutcome::NotFound,
+        ChangeOutcome::Deleted,
         "a deleted message cannot be edited"
     );
     let (still, changed) = applied(change(&a, MessageChange::Delete, T0 + 80).await);

@@ -72,6 +72,7 @@ impl ChatServiceImpl {
             .map_err(store_failed)?;
         match outcome {
             ChangeOutcome::NotFound => Err(ChatError::MessageNotFound),
+            ChangeOutcome::Deleted => Err(ChatError::MessageDeleted),
             ChangeOutcome::NotTheSender => Err(ChatError::NotTheSender),
             ChangeOutcome::Applied {
                 message, published, ..

@@ -23,9 +23,12 @@ pub enum ChatError {
     /// The caller is not a member of the conversation.
     #[error("not a member of this conversation")]
     NotAMember,
-    /// No such message in the conversation (or, for an edit, it was deleted).
+    /// No such message in the conversation.
     #[error("message not found")]
     MessageNotFound,
+    /// An edit of a deleted message.
+    #[error("the message was deleted; it cannot be edited")]
+    MessageDeleted,
     /// Only a message's sender may edit or delete it.
     #[error("only the sender may change a message")]
     NotTheSender,
@@ -53,6 +56,7 @@ impl ChatError {
             Self::ConversationNotFound => ErrorCode::ConversationNotFound,
             Self::NotAMember => ErrorCode::NotAMember,
             Self::MessageNotFound => ErrorCode::MessageNotFound,
+            Self::MessageDeleted => ErrorCode::MessageDeleted,
             Self::NotTheSender => ErrorCode::NotTheSender,
             Self::MemberNotFound => ErrorCode::UserNotFound,
             Self::NotTheCreator => ErrorCode::NotTheCreator,

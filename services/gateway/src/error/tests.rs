@@ -4,7 +4,7 @@ use super::*;
 
 /// Every code named in api-v1.md (and the conventions) and in the additions of docs/api.md,
 /// with the status the contract gives it.
-const CONTRACT: [(&str, u16); 27] = [
+const CONTRACT: [(&str, u16); 28] = [
     ("invalid_request", 400),
     ("invalid_email", 400),
     ("weak_password", 400),
@@ -32,6 +32,7 @@ const CONTRACT: [(&str, u16); 27] = [
     ("message_not_found", 404),
     ("not_the_creator", 403),
     ("blocked", 403),
+    ("message_deleted", 409),
 ];
 
 #[test]

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Creates a pending account; a 6-digit code is emailed.
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts",
+#[utoipa::path(post, path = "/api/v1/accounts", operation_id = "createAccount", tag = "accounts",
     request_body = CreateAccountRequest,
     responses(
         (status = 201, description = "Created, pending verification", body = AccountJson),
@@ -47,7 +47,7 @@ pub async fn create(
 }
 
 /// Activates a pending account with the emailed code.
-#[utoipa::path(post, path = "/api/v1/accounts/verify", tag = "accounts",
+#[utoipa::path(post, path = "/api/v1/accounts/verify", operation_id = "verifyAccount", tag = "accounts",
     request_body = VerifyAccountRequest,
     responses(
         (status = 200, description = "Active", body = StatusJson),
@@ -76,7 +76,7 @@ pub async fn verify(
 }
 
 /// Mails a fresh code if a pending account exists; the answer is the same either way.
-#[utoipa::path(post, path = "/api/v1/accounts/verification-code", tag = "accounts",
+#[utoipa::path(post, path = "/api/v1/accounts/verification-code", operation_id = "resendVerificationCode", tag = "accounts",
     request_body = ResendCodeRequest,
     responses(
         (status = 202, description = "Accepted", body = EmptyJson),
@@ -112,7 +112,7 @@ pub async fn resend_code(
 }
 
 /// The caller's account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "accounts",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's account", body = AccountJson),

@@ -16,9 +16,9 @@ use crate::{
 /// Blocks a user: they can no longer send in a direct conversation with the caller (403
 /// `blocked`) nor open one; messages in shared groups still flow, and the caller still
 /// finds them by lookup. Blocking again is accepted.
-#[utoipa::path(put, path = "/api/v1/blocks/{user_id}", tag = "blocks",
+#[utoipa::path(put, path = "/api/v1/blocks/{user_id}", operation_id = "blockUser", tag = "blocks",
     security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user to block")),
+    params(("user_id" = String, Path, description = "The user to block", format = Uuid)),
     responses(
         (status = 204, description = "Blocked"),
         (status = 400, description = "invalid_request (yourself)", body = ErrorBody),
@@ -48,9 +48,9 @@ pub async fn block(
 }
 
 /// Lifts a block; lifting one that does not exist is accepted.
-#[utoipa::path(delete, path = "/api/v1/blocks/{user_id}", tag = "blocks",
+#[utoipa::path(delete, path = "/api/v1/blocks/{user_id}", operation_id = "unblockUser", tag = "blocks",
     security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user to unblock")),
+    params(("user_id" = String, Path, description = "The user to unblock (any id: unblocking someone not blocked changes nothing)")),
     responses(
         (status = 204, description = "Not blocked"),
         (status = 400, description = "invalid_request (yourself)", body = ErrorBody),
@@ -75,7 +75,7 @@ pub async fn unblock(
 }
 
 /// The users the caller blocks, most recently blocked first.
-#[utoipa::path(get, path = "/api/v1/blocks", tag = "blocks",
+#[utoipa::path(get, path = "/api/v1/blocks", operation_id = "listBlocks", tag = "blocks",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's blocks", body = BlockListJson),

@@ -16,12 +16,24 @@ use crate::{
 
 /// Creates a conversation with the caller and `member_ids`; a direct one (two members)
 /// is unique per pair, so asking again answers the existing one with 200.
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
+#[utoipa::path(post, path = "/api/v1/conversations", operation_id = "createConversation", tag = "conversations",
     security(("bearer" = [])),
     request_body = CreateConversationRequest,
     responses(
-        (status = 201, description = "Created", body = ConversationJson),
-        (status = 200, description = "The existing direct conversation", body = ConversationJson),
+        (status = 201, description = "Created", body = ConversationJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/id")))),
+            ("SendMessage" = (operation_id = "sendMessage", parameters(("id" = "$response.body#/id")))),
+            ("ListMembers" = (operation_id = "listMembers", parameters(("id" = "$response.body#/id")))),
+            ("AddMembers" = (operation_id = "addMembers", parameters(("id" = "$response.body#/id")))),
+            ("Leave" = (operation_id = "removeMember", parameters(("id" = "$response.body#/id"), ("user_id" = "$response.body#/created_by")))),
+        )),
+        (status = 200, description = "The existing direct conversation", body = ConversationJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/id")))),
+            ("SendMessage" = (operation_id = "sendMessage", parameters(("id" = "$response.body#/id")))),
+            ("ListMembers" = (operation_id = "listMembers", parameters(("id" = "$response.body#/id")))),
+            ("AddMembers" = (operation_id = "addMembers", parameters(("id" = "$response.body#/id")))),
+            ("Leave" = (operation_id = "removeMember", parameters(("id" = "$response.body#/id"), ("user_id" = "$response.body#/created_by")))),
+        )),
         (status = 400, description = "invalid_request, invalid_members", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 404, description = "user_not_found", body = ErrorBody),
@@ -57,7 +69,7 @@ pub async fn create(
 }
 
 /// The caller's conversations, most recently active first.
-#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+#[utoipa::path(get, path = "/api/v1/conversations", operation_id = "listConversations", tag = "conversations",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's conversations", body = ConversationListJson),

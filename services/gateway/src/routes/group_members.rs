@@ -14,9 +14,9 @@ use crate::{
 
 /// Adds users to a group; any member may. Users already in are skipped. Every member, the
 /// new ones included, gets a `member_added` event.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/members", tag = "conversations",
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/members", operation_id = "addMembers", tag = "conversations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Conversation id")),
+    params(("id" = String, Path, description = "Conversation id", format = Uuid)),
     request_body = AddMembersRequest,
     responses(
         (status = 200, description = "The conversation with its members now", body = ConversationJson),
@@ -54,11 +54,11 @@ pub async fn add(
 /// Removes a member from a group: yourself (leaving) or, for the group's creator, anyone.
 /// Every member, the removed one included, gets a `member_removed` event; the removed
 /// member keeps reading the history before their removal and nothing after.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/members/{user_id}", tag = "conversations",
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/members/{user_id}", operation_id = "removeMember", tag = "conversations",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Conversation id"),
-        ("user_id" = String, Path, description = "The member to remove (yourself to leave)"),
+        ("id" = String, Path, description = "Conversation id", format = Uuid),
+        ("user_id" = String, Path, description = "The member to remove (yourself to leave)", format = Uuid),
     ),
     responses(
         (status = 204, description = "Removed"),

@@ -13,11 +13,11 @@ use crate::{
 
 /// Replaces a message's body; only its sender may. Sending the same body again changes
 /// nothing and answers the message as it is.
-#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages",
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", operation_id = "editMessage", tag = "messages",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Conversation id"),
-        ("message_id" = String, Path, description = "Message id"),
+        ("id" = String, Path, description = "Conversation id", format = Uuid),
+        ("message_id" = String, Path, description = "Message id: 16 lowercase hex digits", pattern = r"^[0-9a-f]{16}$"),
     ),
     request_body = EditMessageRequest,
     responses(
@@ -25,7 +25,8 @@ use crate::{
         (status = 400, description = "invalid_request, invalid_body", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "not_a_member, not_the_sender", body = ErrorBody),
-        (status = 404, description = "conversation_not_found, message_not_found (also for a deleted message)", body = ErrorBody),
+        (status = 404, description = "conversation_not_found, message_not_found", body = ErrorBody),
+        (status = 409, description = "message_deleted", body = ErrorBody),
         (status = 429, description = "rate_limited", body = ErrorBody),
         (status = 503, description = "unavailable", body = ErrorBody),
     ))]
@@ -52,11 +53,11 @@ pub async fn edit(
 
 /// Deletes a message; only its sender may. History keeps a tombstone in its place
 /// (`"deleted": true`, empty body). Deleting it again changes nothing.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages",
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", operation_id = "deleteMessage", tag = "messages",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Conversation id"),
-        ("message_id" = String, Path, description = "Message id"),
+        ("id" = String, Path, description = "Conversation id", format = Uuid),
+        ("message_id" = String, Path, description = "Message id: 16 lowercase hex digits", pattern = r"^[0-9a-f]{16}$"),
     ),
     responses(
         (status = 204, description = "Deleted"),

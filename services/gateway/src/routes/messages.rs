@@ -29,7 +29,8 @@ const MAX_LIMIT: u32 = 100;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Only messages older than this message id.
+    /// Only messages older than this message id (empty: the newest page).
+    #[param(pattern = r"^([0-9a-f]{16})?$")]
     pub before: Option<String>,
     /// 1..100, default 50.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
@@ -49,13 +50,23 @@ pub fn parse_limit(limit: Option<&str>) -> Result<u32, ApiError> {
 }
 
 /// Sends a message in a conversation (idempotent by `client_msg_id`).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", operation_id = "sendMessage", tag = "messages",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Conversation id")),
+    params(("id" = String, Path, description = "Conversation id", format = Uuid)),
     request_body = SendMessageRequest,
     responses(
-        (status = 201, description = "Sent", body = MessageJson),
-        (status = 200, description = "Already sent with this client_msg_id: the first message", body = MessageJson),
+        (status = 201, description = "Sent", body = MessageJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/conversation_id")))),
+            ("EditMessage" = (operation_id = "editMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("DeleteMessage" = (operation_id = "deleteMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("MarkRead" = (operation_id = "markRead", parameters(("id" = "$response.body#/conversation_id")), request_body = json!({"message_id": "$response.body#/id"}))),
+        )),
+        (status = 200, description = "Already sent with this client_msg_id: the first message", body = MessageJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/conversation_id")))),
+            ("EditMessage" = (operation_id = "editMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("DeleteMessage" = (operation_id = "deleteMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("MarkRead" = (operation_id = "markRead", parameters(("id" = "$response.body#/conversation_id")), request_body = json!({"message_id": "$response.body#/id"}))),
+        )),
         (status = 400, description = "invalid_request, invalid_body", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "not_a_member", body = ErrorBody),
@@ -85,12 +96,22 @@ pub async fn send(
 }
 
 /// Sends in the direct conversation with a user, creating it if needed.
-#[utoipa::path(post, path = "/api/v1/messages", tag = "messages",
+#[utoipa::path(post, path = "/api/v1/messages", operation_id = "sendDirectMessage", tag = "messages",
     security(("bearer" = [])),
     request_body = SendDirectMessageRequest,
     responses(
-        (status = 201, description = "Sent", body = MessageJson),
-        (status = 200, description = "Already sent with this client_msg_id: the first message", body = MessageJson),
+        (status = 201, description = "Sent", body = MessageJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/conversation_id")))),
+            ("EditMessage" = (operation_id = "editMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("DeleteMessage" = (operation_id = "deleteMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("MarkRead" = (operation_id = "markRead", parameters(("id" = "$response.body#/conversation_id")), request_body = json!({"message_id": "$response.body#/id"}))),
+        )),
+        (status = 200, description = "Already sent with this client_msg_id: the first message", body = MessageJson, links(
+            ("ListMessages" = (operation_id = "listMessages", parameters(("id" = "$response.body#/conversation_id")))),
+            ("EditMessage" = (operation_id = "editMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("DeleteMessage" = (operation_id = "deleteMessage", parameters(("id" = "$response.body#/conversation_id"), ("message_id" = "$response.body#/id")))),
+            ("MarkRead" = (operation_id = "markRead", parameters(("id" = "$response.body#/conversation_id")), request_body = json!({"message_id": "$response.body#/id"}))),
+        )),
         (status = 400, description = "invalid_request, invalid_body, invalid_members", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "not_a_member", body = ErrorBody),
@@ -129,9 +150,9 @@ fn sent(answer: SendMessageResponse) -> Result<(StatusCode, Json<MessageJson>), 
 }
 
 /// A page of a conversation's history, newest first.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", operation_id = "listMessages", tag = "messages",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Conversation id"), PageQuery),
+    params(("id" = String, Path, description = "Conversation id", format = Uuid), PageQuery),
     responses(
         (status = 200, description = "A page, newest first", body = MessagePageJson),
         (status = 400, description = "invalid_request (bad limit)", body = ErrorBody),

@@ -23,13 +23,14 @@ const MAX_USERS: usize = 100;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PresenceQuery {
-    /// Comma-separated user ids (1 to 100): the caller, or people who share a conversation
-    /// with the caller.
+    /// Comma-separated user ids (1 to 100, repeats count once): the caller, or people who
+    /// share a conversation with the caller.
+    #[param(required = true, pattern = r"^[^,]+(,[^,]+){0,99}$")]
     pub user_ids: Option<String>,
 }
 
 /// The presence of users who share a conversation with the caller (or the caller's own).
-#[utoipa::path(get, path = "/api/v1/presence", tag = "presence",
+#[utoipa::path(get, path = "/api/v1/presence", operation_id = "getPresence", tag = "presence",
     security(("bearer" = [])),
     params(PresenceQuery),
     responses(

@@ -14,9 +14,9 @@ use crate::{
 /// Marks the conversation read up to a message. The marker only moves forward: an older
 /// message is accepted and changes nothing. A move reaches every member's sockets as a
 /// `read` event.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations",
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", operation_id = "markRead", tag = "conversations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Conversation id")),
+    params(("id" = String, Path, description = "Conversation id", format = Uuid)),
     request_body = MarkReadRequest,
     responses(
         (status = 204, description = "The marker is at this message or past it"),
@@ -46,9 +46,9 @@ pub async fn mark(
 }
 
 /// Every member of the conversation with their read marker.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/members", tag = "conversations",
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/members", operation_id = "listMembers", tag = "conversations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Conversation id")),
+    params(("id" = String, Path, description = "Conversation id", format = Uuid)),
     responses(
         (status = 200, description = "The members, the creator first", body = MemberListJson),
         (status = 401, description = "unauthorized", body = ErrorBody),

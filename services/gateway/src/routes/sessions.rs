@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Checks email and password and opens a session.
-#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions",
+#[utoipa::path(post, path = "/api/v1/sessions", operation_id = "login", tag = "sessions",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A token pair", body = TokenPairJson),
@@ -44,7 +44,7 @@ pub async fn login(
 }
 
 /// Rotates a refresh token; presenting a rotated one revokes the whole session.
-#[utoipa::path(post, path = "/api/v1/sessions/refresh", tag = "sessions",
+#[utoipa::path(post, path = "/api/v1/sessions/refresh", operation_id = "refreshSession", tag = "sessions",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPairJson),
@@ -72,7 +72,7 @@ pub async fn refresh(
 /// Ends the caller's session: its refresh token stops working, and its access tokens and
 /// sockets are refused here at once and on every other gateway within a second (the
 /// revocation feed).
-#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions",
+#[utoipa::path(delete, path = "/api/v1/sessions/current", operation_id = "logout", tag = "sessions",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),

@@ -22,13 +22,17 @@ fn not_found() -> ApiError {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LookupQuery {
-    /// The email to look up (case-insensitive).
+    /// The email to look up (case-insensitive, surrounding spaces ignored).
+    #[param(
+        required = true,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub email: Option<String>,
 }
 
 /// An active account by email. An unknown address and one whose account is not verified
 /// get the same answer, and each account may look up 30 addresses a minute.
-#[utoipa::path(get, path = "/api/v1/users/lookup", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/lookup", operation_id = "lookupUser", tag = "users",
     security(("bearer" = [])),
     params(LookupQuery),
     responses(

@@ -79,3 +79,47 @@ async fn the_document_parses_and_lists_every_contract_path() {
     let created = &doc["paths"]["/api/v1/conversations/{id}/messages"]["post"]["responses"];
     assert!(created["201"].is_object() && created["200"].is_object());
 }
+
+#[tokio::test]
+async fn operation_ids_are_unique_and_every_link_names_one() {
+    let h = harness_without_keys(Config::default());
+    let got = call(
+        &h.router(),
+        request(Method::GET, "/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let doc = got.2;
+    let mut ids = std::collections::HashSet::new();
+    let mut links = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id:?} again"
+            );
+            for response in operation["responses"].as_object().unwrap().values() {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    assert!(link.get("operation_id").is_none(), "{link}");
+                    links.push(link["operationId"].as_str().unwrap().to_owned());
+                }
+            }
+            if operation.get("requestBody").is_some() {
+                assert!(
+                    operation["responses"]["413"].is_object(),
+                    "{method} {path} takes a body but has no 413"
+                );
+            }
+        }
+    }
+    assert!(links.len() >= 10, "{links:?}");
+    for target in links {
+        assert!(ids.contains(&target), "a link to the unknown {target}");
+    }
+}

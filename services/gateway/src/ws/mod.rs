@@ -37,7 +37,9 @@ pub(crate) mod socket_caps;
 pub struct WsQuery {
     /// The access token, for clients that cannot set `Authorization` (browsers).
     pub access_token: Option<String>,
-    /// Resume after this event id: retained events after it are replayed first.
+    /// Resume after this event id (`<ms>` or `<ms>-<seq>`, each fitting in 64 bits):
+    /// retained events after it are replayed first.
+    #[param(pattern = r"^[0-9]{1,20}(-[0-9]{1,20})?$")]
     pub since: Option<String>,
 }
 
@@ -58,7 +60,7 @@ const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Client frames: `{"type":"send","conversation_id","body","client_msg_id"}` and
 /// `{"type":"typing","conversation_id"}`. A socket closes with 4001 when the access token
 /// expires or its session is revoked (logout), and with 1013 when it falls behind.
-#[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
+#[utoipa::path(get, path = "/api/v1/ws", operation_id = "openSocket", tag = "realtime",
     security(("bearer" = [])),
     params(WsQuery),
     responses(
