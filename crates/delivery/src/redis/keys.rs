@@ -48,6 +48,12 @@ impl Keys {
         format!("{}:{{gw:{gateway}}}:inbox", self.prefix)
     }
 
+    /// `<prefix>:origin`: when this dataset began (ms): set once when missing, so a Redis
+    /// that lost its data (FLUSHALL, a restart without persistence) gets a later one.
+    pub(crate) fn origin(&self) -> String {
+        format!("{}:origin", self.prefix)
+    }
+
     /// `<prefix>:gateways`: every gateway's last heartbeat (sorted set: id -> ms).
     pub(crate) fn gateways(&self) -> String {
         format!("{}:gateways", self.prefix)

@@ -74,6 +74,8 @@ pub(crate) async fn beat(shared: &Shared) -> Result<(), Failure> {
     let Some(me) = shared.gateway_id() else {
         return Ok(());
     };
+    // A wiped Redis gets its new origin within a heartbeat, before most resumes ask.
+    super::replay::origin(&shared.conn, &shared.keys).await?;
     let (keys, now) = (&shared.keys, now_ms());
     let dead_after = ms(shared.config.dead_gateway_after);
     let mut conn = shared.conn.clone();

@@ -14,6 +14,12 @@
 //!   gateway keeps heartbeating.
 //! - `<prefix>:gateways` — gateway heartbeats, a sorted set id -> ms (expires like an inbox
 //!   once no gateway heartbeats).
+//! - `<prefix>:origin` — when the dataset began (ms), set when missing by every connect,
+//!   heartbeat and replay: a resume point older than it is reported truncated, so a Redis
+//!   that lost its data (FLUSHALL, a restart without persistence, whose logs and low-water
+//!   marks are gone) sends clients to message history instead of silently skipping.
+//! - `<prefix>:revocations` — the revocation feed, a stream of ended sessions
+//!   ([`RedisRevocations`]).
 //!
 //! # Flow
 //! `publish` XADDs to each recipient's log, then reads the recipient's presence and XADDs a
@@ -169,6 +175,7 @@ impl RedisEventLog {
             reclaimed: AtomicU64::new(0),
             config,
         });
+        replay::origin(&shared.conn, &shared.keys).await?;
         let stop = CancellationToken::new();
         if let Some(id) = shared.gateway_id() {
             // The inbox exists before `connect` returns: publishers only append to an

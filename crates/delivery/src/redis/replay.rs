@@ -1,6 +1,10 @@
 //! Replay: the retained entries after a resume point, and whether anything after it was
 //! already trimmed — read together in one MULTI on the user's log, so a trim cannot slip
-//! between them.
+//! between them — or lost with the dataset: a resume point older than the dataset's origin
+//! was handed out by a Redis that has since lost its data, and whatever followed it then is
+//! gone without a trace in the logs.
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use redis::{RedisResult, Value};
 
@@ -10,9 +14,26 @@ use crate::{EventId, Replay};
 /// The largest id there is: nothing can come after it.
 const LAST_ID: EventId = EventId::new(u64::MAX, u64::MAX);
 
+/// When the dataset began (ms since the Unix epoch): the stored origin, or now, stored, when
+/// there is none (a new or a wiped Redis).
+pub(crate) async fn origin(conn: &Conn, keys: &Keys) -> Result<u64, Failure> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let before: Option<u64> = redis::cmd("SET")
+        .arg(keys.origin())
+        .arg(now)
+        .arg("NX")
+        .arg("GET")
+        .query_async(&mut conn.clone())
+        .await?;
+    Ok(before.unwrap_or(now))
+}
+
 /// Up to `limit` events of `user` after `after`; `truncated` iff an entry after `after` was
-/// removed (the stream's `max-deleted-entry-id` is above it). A missing log is empty and
-/// complete.
+/// removed (the stream's `max-deleted-entry-id` is above it) or `after` (other than
+/// [`EventId::ZERO`], "from the start") is older than the dataset's [`origin`]. A missing log
+/// is empty.
 pub(crate) async fn replay(
     conn: &Conn,
     keys: &Keys,
@@ -20,6 +41,7 @@ pub(crate) async fn replay(
     after: EventId,
     limit: usize,
 ) -> Result<Replay, Failure> {
+    let origin = origin(conn, keys).await?;
     let log = keys.log(user);
     let read = limit > 0 && after < LAST_ID;
     let mut pipe = redis::pipe();
@@ -46,8 +68,9 @@ pub(crate) async fn replay(
         Err(e) if e.to_string().contains("no such key") => EventId::ZERO,
         Err(e) => return Err(e.into()),
     };
+    let before_dataset = after != EventId::ZERO && after.ms < origin;
     Ok(Replay {
         events,
-        truncated: after < low_water,
+        truncated: after < low_water || before_dataset,
     })
 }

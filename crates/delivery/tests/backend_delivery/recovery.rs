@@ -1,7 +1,9 @@
 //! Restarts: a gateway that comes back, and Redis restarted with and without persistence.
 
 use bytes::Bytes;
-use gochat_delivery::{EventLog, conformance};
+use gochat_delivery::{
+    EventId, EventLog, conformance, conformance::fresh_user, redis::RedisEventLog,
+};
 
 use crate::support::{self, cleanup, config, connect, eventually, next_event, raw};
 
@@ -75,4 +77,48 @@ async fn a_redis_restart_with_persistence_is_survived_without_reconnecting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restart_without_persistence_is_survived_without_reconnecting() {
     support::outage(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_from_before_a_flushall_is_reported_truncated() {
+    let server = gochat_tests::servers::ThrowawayRedis::start(false).await;
+    let log = RedisEventLog::connect(&server.url(), support::config("flush", None))
+        .await
+        .unwrap();
+    let user = fresh_user("flush");
+    let one = std::slice::from_ref(&user);
+    log.publish(one, Bytes::from_static(b"before"))
+        .await
+        .unwrap();
+    let before = support::replay_all(&log, &user).await[0].id;
+    assert!(!log.replay(&user, before, 10).await.unwrap().truncated);
+
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut raw).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    log.publish(one, Bytes::from_static(b"after"))
+        .await
+        .unwrap();
+
+    let resumed = log.replay(&user, before, 10).await.unwrap();
+    assert!(
+        resumed.truncated,
+        "the events after the resume point went with the data: history must fill in"
+    );
+    assert_eq!(
+        resumed.events.len(),
+        1,
+        "what the log still has is replayed"
+    );
+    let from_start = log.replay(&user, EventId::ZERO, 10).await.unwrap();
+    assert!(
+        !from_start.truncated,
+        "a resume from the start claims nothing"
+    );
+    let latest = from_start.events[0].id;
+    assert!(
+        !log.replay(&user, latest, 10).await.unwrap().truncated,
+        "a resume point of the new dataset is complete"
+    );
 }

@@ -49,10 +49,8 @@ pub async fn outage(persistent: bool) {
         .publish(one, Bytes::from_static(b"before"))
         .await
         .unwrap();
-    assert_eq!(
-        next_event(&mut before).await.payload,
-        Bytes::from_static(b"before")
-    );
+    let first = next_event(&mut before).await;
+    assert_eq!(first.payload, Bytes::from_static(b"before"));
 
     server.kill();
     let down = tokio::time::timeout(
@@ -91,6 +89,11 @@ pub async fn outage(persistent: bool) {
         &[b"after"]
     };
     assert_eq!(logged, expected);
+    let resumed = publisher.replay(&user, first.id, 10).await.unwrap();
+    assert_eq!(
+        resumed.truncated, !persistent,
+        "a resume from before a restart that lost the data must fall back to history"
+    );
 
     let mut fresh = subscribe_until_ok(&gateway, &user).await;
     publisher
