@@ -108,6 +108,12 @@ pub async fn run(plan: Plan, shutdown: Shutdown) -> anyhow::Result<()> {
              in one process (`gochat local` or `gochat run --targets chat,gateway`)"
         );
     }
+    if has(Component::Auth) != has(Component::Gateway) && !connections.shares_event_log() {
+        bail!(
+            "auth tells gateways of ended sessions through Redis: give both --redis-url, or \
+             run them in one process (`gochat local` or `gochat run --targets auth,gateway`)"
+        );
+    }
     connections.migrate().await?;
 
     let mut urls = plan.peer_urls.clone();

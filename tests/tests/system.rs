@@ -16,6 +16,8 @@ mod chat_restart;
 mod cql_outage;
 #[path = "system/gateway_kill.rs"]
 mod gateway_kill;
+#[path = "system/hardening.rs"]
+mod hardening;
 #[path = "system/messenger.rs"]
 mod messenger;
 #[path = "system/observability.rs"]

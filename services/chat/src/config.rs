@@ -11,6 +11,9 @@ pub struct Config {
     /// How long a send waits for the event log before answering `unavailable`. The message
     /// stays stored unpublished, and a retry with its `client_msg_id` publishes it again.
     pub publish_timeout: Duration,
+    /// How often the republisher looks for stored messages whose publish failed (their
+    /// senders may never retry); it takes those older than twice `publish_timeout`.
+    pub republish_interval: Duration,
 }
 
 impl Default for Config {
@@ -18,6 +21,7 @@ impl Default for Config {
         Self {
             node_id: 0,
             publish_timeout: Duration::from_secs(5),
+            republish_interval: Duration::from_secs(5),
         }
     }
 }

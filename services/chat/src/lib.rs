@@ -60,7 +60,8 @@ pub struct Backends {
     pub events: Arc<dyn gochat_delivery::EventLog>,
 }
 
-/// Serves the gRPC API on `listener` until `shutdown` fires.
+/// Serves the gRPC API on `listener` until `shutdown` fires, and republishes stored messages
+/// whose publish failed (see `ChatServiceImpl::republish_pending`).
 pub async fn serve(
     config: Config,
     backends: Backends,
@@ -71,14 +72,22 @@ pub async fn serve(
     for outcome in ["claimed", "taken", "decided_by_row"] {
         metrics::SEND_CLAIMS.with_label_values(&[outcome]);
     }
-    let service = ChatServiceServer::new(ChatServiceImpl::new(&config, backends)?);
-    gochat_runtime::grpc::serve(
+    LazyLock::force(&metrics::MESSAGES_REPUBLISHED);
+    let service = Arc::new(ChatServiceImpl::new(&config, backends)?);
+    let republisher = Arc::clone(&service);
+    let stop = shutdown.clone();
+    let interval = config.republish_interval;
+    let republishing =
+        tokio::spawn(async move { republisher.republish_until(interval, stop).await });
+    let served = gochat_runtime::grpc::serve(
         listener,
-        tonic::service::Routes::new(service),
+        tonic::service::Routes::new(ChatServiceServer::from_arc(service)),
         &[SERVICE_NAME],
         shutdown,
     )
-    .await?;
+    .await;
+    republishing.abort();
+    served?;
     Ok(())
 }
 

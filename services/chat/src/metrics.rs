@@ -12,6 +12,14 @@ pub(crate) static MESSAGES_SENT: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Messages the republisher published because their send's own publish had failed.
+pub(crate) static MESSAGES_REPUBLISHED: LazyLock<IntCounter> = LazyLock::new(|| {
+    gochat_telemetry::metrics::int_counter(
+        "gochat_messages_republished_total",
+        "Stored messages whose send could not publish them, published later by chat's republisher.",
+    )
+});
+
 /// Claims of sends' idempotency keys in Redis, by outcome: `claimed` (this send was first to
 /// claim), `taken` (another send of the same key claimed it first), and `decided_by_row`
 /// (the key's idempotency row already existed: a retry after its claim expired or was lost).

@@ -133,6 +133,7 @@ async fn migrating_again_changes_nothing() {
             "message_deliveries",
             "message_idempotency",
             "messages",
+            "pending_publications",
             "read_markers",
             "user_conversations",
         ]

@@ -188,3 +188,58 @@ pub async fn since_is_oldest_first_across_conversations(store: &Arc<dyn ChatStor
     assert!(since(T0 + 401, 100).await.unwrap().is_empty());
     assert!(since(T0, 0).await.unwrap().is_empty());
 }
+
+/// A time well before the other checks' messages, so that the outbox's oldest entries are
+/// this check's own on a shared database.
+const T_OUTBOX: i64 = T0 - 1_000_000;
+
+/// A stored message waits among the unpublished (the outbox) until it is recorded
+/// published, and one claim at a time takes its republication.
+pub async fn unpublished_messages_wait_for_their_publication(store: &Arc<dyn ChatStore>) {
+    let (a, b) = (fresh_user(), fresh_user());
+    let ids = MessageIdGenerator::new(3).unwrap();
+    let conversation = group(&[&a, &b], T_OUTBOX - 10);
+    store.create_conversation(&conversation).await.unwrap();
+    let message = message_at(&ids, &conversation, &a, "outbox", T_OUTBOX);
+    store.store_message(&message).await.unwrap();
+    let entry = (conversation.id.clone(), message.id);
+
+    let pending = store
+        .unpublished(MessageId::first_at(T_OUTBOX + 1), 1000)
+        .await
+        .unwrap();
+    assert!(
+        pending.contains(&entry),
+        "a stored message waits to be published"
+    );
+    let earlier = store
+        .unpublished(MessageId::first_at(T_OUTBOX), 1000)
+        .await
+        .unwrap();
+    assert!(
+        !earlier.contains(&entry),
+        "only messages below the cutoff are listed"
+    );
+
+    let until = gochat_runtime::clock::now_ms() + 60_000;
+    let claim = || store.claim_republication(&conversation.id, message.id, until);
+    assert!(claim().await.unwrap(), "the first claim takes it");
+    assert!(
+        !claim().await.unwrap(),
+        "a second claim waits for the lease"
+    );
+
+    store
+        .mark_published(&conversation.id, message.id)
+        .await
+        .unwrap();
+    let pending = store
+        .unpublished(MessageId::first_at(T_OUTBOX + 1), 1000)
+        .await
+        .unwrap();
+    assert!(
+        !pending.contains(&entry),
+        "a published message leaves the outbox"
+    );
+    assert!(!claim().await.unwrap(), "nothing is left to claim");
+}

@@ -37,6 +37,7 @@ pub async fn run_all(store: Arc<dyn ChatStore>) {
     messages::idempotency_is_per_sender_and_conversation(&store).await;
     messages::pages_newest_first(&store).await;
     messages::since_is_oldest_first_across_conversations(&store).await;
+    messages::unpublished_messages_wait_for_their_publication(&store).await;
     changes::sender_edits_and_deletes(&store).await;
     changes::read_markers_move_forward_and_count_unread(&store).await;
     changes::concurrent_marks_keep_the_furthest(&store).await;

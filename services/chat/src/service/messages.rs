@@ -84,7 +84,11 @@ impl ChatServiceImpl {
     /// to record it is only logged: the message is stored and published, so the send
     /// succeeded; a retry would publish it once more, which clients absorb (they dedupe on
     /// the message id).
-    async fn publish(&self, publication: &Publication, message: &Message) -> Result<(), ChatError> {
+    pub(super) async fn publish(
+        &self,
+        publication: &Publication,
+        message: &Message,
+    ) -> Result<(), ChatError> {
         self.publish_event(publication, publication.event(message))
             .await?;
         if let Err(e) = self

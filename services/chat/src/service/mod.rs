@@ -9,6 +9,7 @@ mod grpc;
 pub mod limits;
 mod members;
 mod messages;
+mod republish;
 mod signals;
 mod validate;
 

@@ -133,6 +133,25 @@ pub trait ChatStore: Send + Sync + 'static {
         message_id: MessageId,
     ) -> Result<(), StoreError>;
 
+    /// Up to `limit` stored messages with ids below `before` (sent before its time) that are
+    /// not recorded as published, oldest first, as (conversation id, message id): the
+    /// outbox the republisher works through.
+    async fn unpublished(
+        &self,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Vec<(String, MessageId)>, StoreError>;
+
+    /// Takes the republishing of the unpublished message `message_id` until `until_ms`, so
+    /// that one replica at a time republishes it: false while another holds it, or once it
+    /// is no longer unpublished.
+    async fn claim_republication(
+        &self,
+        conversation_id: &str,
+        message_id: MessageId,
+        until_ms: i64,
+    ) -> Result<bool, StoreError>;
+
     /// Up to `limit` messages of the conversation with ids below `before` (all when
     /// `None`), newest first.
     async fn messages_before(

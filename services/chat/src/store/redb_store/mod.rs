@@ -6,12 +6,20 @@ mod conversations;
 mod messages;
 mod tables;
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use gochat_delivery::embedded::{Appended, Appender, EmbeddedEventLog};
 use gochat_group_commit::GroupCommit;
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    WriteTransaction,
+};
 
 use self::tables::{
     BLOCKS, CONVERSATIONS, DIRECT_PAIRS, IDEMPOTENCY, MEMBERSHIPS, MESSAGES, READ_MARKERS,
@@ -33,6 +41,9 @@ pub struct RedbChatStore {
     /// The event log kept in the same file, when opened with it: sends publish in their
     /// own write.
     events: Option<EmbeddedEventLog>,
+    /// Messages being republished (raw id -> claimed until, ms): one process owns the file,
+    /// so its claims can live in memory.
+    republications: Arc<Mutex<HashMap<u64, i64>>>,
 }
 
 impl RedbChatStore {
@@ -45,6 +56,7 @@ impl RedbChatStore {
             db,
             writer: Arc::new(writer),
             events: None,
+            republications: Arc::default(),
         })
     }
 
@@ -221,6 +233,61 @@ impl ChatStore for RedbChatStore {
             Ok(())
         })
         .await
+    }
+
+    async fn unpublished(
+        &self,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Vec<(String, MessageId)>, StoreError> {
+        self.read(move |txn| {
+            let table = txn.open_table(UNPUBLISHED).map_err(unavailable)?;
+            let mut found = Vec::new();
+            for entry in table.iter().map_err(unavailable)? {
+                let (key, _) = entry.map_err(unavailable)?;
+                let (conversation_id, raw) = key.value();
+                if raw < before.raw() {
+                    found.push((conversation_id.to_owned(), MessageId::from_raw(raw)));
+                }
+            }
+            found.sort_by_key(|(_, id)| *id);
+            found.truncate(limit);
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn claim_republication(
+        &self,
+        conversation_id: &str,
+        message_id: MessageId,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (conversation_id.to_owned(), message_id.raw());
+        let pending = self
+            .read(move |txn| {
+                let table = txn.open_table(UNPUBLISHED).map_err(unavailable)?;
+                let found = table
+                    .get((key.0.as_str(), key.1))
+                    .map_err(unavailable)?
+                    .is_some();
+                Ok(found)
+            })
+            .await?;
+        if !pending {
+            return Ok(false);
+        }
+        let now = gochat_runtime::clock::now_ms();
+        let mut claims = self
+            .republications
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        claims.retain(|_, until| *until > now);
+        if claims.contains_key(&message_id.raw()) {
+            return Ok(false);
+        }
+        claims.insert(message_id.raw(), until_ms);
+        Ok(true)
     }
 
     async fn messages_before(

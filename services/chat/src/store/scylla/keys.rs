@@ -25,6 +25,15 @@ pub(super) fn stored_id(id: MessageId) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Invalid(format!("message id {id} is beyond the stored range")))
 }
 
+/// The partitions of the outbox (`pending_publications`).
+pub(super) const PENDING_SHARDS: i32 = 16;
+
+/// The outbox partition of a message.
+pub(super) fn pending_shard(id: MessageId) -> i32 {
+    // The remainder is below 16, so it always fits.
+    i32::try_from(id.raw() % PENDING_SHARDS.unsigned_abs() as u64).unwrap_or(0)
+}
+
 /// A message id read back; negative values are not ids this store writes.
 pub(super) fn read_id(raw: i64) -> Result<MessageId, StoreError> {
     u64::try_from(raw)

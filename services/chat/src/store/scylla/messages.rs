@@ -173,6 +173,15 @@ impl ScyllaChatStore {
         gochat_cql::execute_unpaged(&self.session, &self.statements.insert_message, values)
             .await
             .map_err(unavailable)?;
+        // After the message, so every outbox row has its message: a store that fails in
+        // between answers an error, and the sender's retry publishes.
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.insert_pending,
+            (keys::pending_shard(message.id), id, conversation_id),
+        )
+        .await
+        .map_err(unavailable)?;
         Ok(())
     }
 
@@ -208,6 +217,32 @@ impl ScyllaChatStore {
             .next()
             .map(|row| rows::message(conversation_id, row))
             .transpose()
+    }
+
+    /// Up to `limit` outbox rows with ids below `before`, oldest first, from every shard.
+    pub(super) async fn pending(
+        &self,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Vec<(String, MessageId)>, StoreError> {
+        let before = keys::stored_id(before)?;
+        let limit_value = i32::try_from(limit).unwrap_or(i32::MAX);
+        let reads = (0..keys::PENDING_SHARDS).map(|shard| {
+            rows::select::<(String, i64)>(
+                &self.session,
+                &self.statements.select_pending,
+                (shard, before, limit_value),
+            )
+        });
+        let mut found = Vec::new();
+        for rows in futures::future::try_join_all(reads).await? {
+            for (conversation_id, raw) in rows {
+                found.push((conversation_id, keys::read_id(raw)?));
+            }
+        }
+        found.sort_by_key(|(_, id)| *id);
+        found.truncate(limit);
+        Ok(found)
     }
 
     /// Whether the message's delivery events were recorded as published.

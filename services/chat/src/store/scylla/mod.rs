@@ -156,7 +156,38 @@ impl ChatStore for ScyllaChatStore {
         )
         .await
         .map_err(unavailable)?;
+        // Recorded first: a message whose outbox row went is never left unrecorded.
+        gochat_cql::execute_unpaged(
+            &self.session,
+            &self.statements.delete_pending,
+            (keys::pending_shard(message_id), id),
+        )
+        .await
+        .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn unpublished(
+        &self,
+        before: MessageId,
+        limit: usize,
+    ) -> Result<Vec<(String, MessageId)>, StoreError> {
+        self.pending(before, limit).await
+    }
+
+    async fn claim_republication(
+        &self,
+        _conversation_id: &str,
+        message_id: MessageId,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let id = keys::stored_id(message_id)?;
+        let now = gochat_runtime::clock::now_ms();
+        let values = (until_ms, keys::pending_shard(message_id), id, now);
+        let outcome = self
+            .conditional(&self.statements.claim_pending, values)
+            .await?;
+        Ok(outcome.applied())
     }
 
     async fn messages_before(

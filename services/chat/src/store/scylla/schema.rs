@@ -47,6 +47,13 @@ pub const SCHEMA: &[&str] = &[
     // The table keeps its first name so existing keyspaces keep their state.
     "CREATE TABLE IF NOT EXISTS {ks}.message_deliveries (\
         conversation_id text, message_id bigint, PRIMARY KEY ((conversation_id, message_id)))",
+    // The outbox: messages stored but not yet recorded published, spread over
+    // `PENDING_SHARDS` partitions; the republisher takes each with a lightweight
+    // transaction on `claimed_until_ms` and deletes it once published. Rows of messages no
+    // replica gets round to expire after a week.
+    "CREATE TABLE IF NOT EXISTS {ks}.pending_publications (\
+        shard int, message_id bigint, conversation_id text, claimed_until_ms bigint, \
+        PRIMARY KEY ((shard), message_id)) WITH default_time_to_live = 604800",
     // Who each user blocks, and since when.
     "CREATE TABLE IF NOT EXISTS {ks}.blocks (\
         blocker text, blocked text, blocked_at_ms bigint, PRIMARY KEY ((blocker), blocked))",

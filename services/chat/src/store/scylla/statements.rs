@@ -53,6 +53,10 @@ pub(super) struct Statements {
     pub(super) delete_block: PreparedStatement,
     pub(super) select_blocks: PreparedStatement,
     pub(super) select_published: PreparedStatement,
+    pub(super) insert_pending: PreparedStatement,
+    pub(super) delete_pending: PreparedStatement,
+    pub(super) select_pending: PreparedStatement,
+    pub(super) claim_pending: PreparedStatement,
     pub(super) ping: PreparedStatement,
 }
 
@@ -120,6 +124,14 @@ const INSERT_PUBLISHED: &str =
     "INSERT INTO {ks}.message_deliveries (conversation_id, message_id) VALUES (?, ?)";
 const SELECT_PUBLISHED: &str = "SELECT message_id FROM {ks}.message_deliveries \
     WHERE conversation_id = ? AND message_id = ?";
+const INSERT_PENDING: &str = "INSERT INTO {ks}.pending_publications \
+    (shard, message_id, conversation_id, claimed_until_ms) VALUES (?, ?, ?, 0)";
+const DELETE_PENDING: &str =
+    "DELETE FROM {ks}.pending_publications WHERE shard = ? AND message_id = ?";
+const SELECT_PENDING: &str = "SELECT conversation_id, message_id FROM {ks}.pending_publications \
+    WHERE shard = ? AND message_id < ? LIMIT ?";
+const CLAIM_PENDING: &str = "UPDATE {ks}.pending_publications SET claimed_until_ms = ? \
+    WHERE shard = ? AND message_id = ? IF claimed_until_ms < ?";
 const EDIT_MESSAGE: &str = "UPDATE {ks}.messages SET body = ?, edited_at_ms = ? \
     WHERE conversation_id = ? AND bucket = ? AND message_id = ? \
     IF sender_id = ? AND deleted != true";
@@ -180,6 +192,10 @@ impl Statements {
             delete_block: p(Idempotent, DELETE_BLOCK).await?,
             select_blocks: p(Idempotent, SELECT_BLOCKS).await?,
             select_published: p(Idempotent, SELECT_PUBLISHED).await?,
+            insert_pending: p(Idempotent, INSERT_PENDING).await?,
+            delete_pending: p(Idempotent, DELETE_PENDING).await?,
+            select_pending: p(Idempotent, SELECT_PENDING).await?,
+            claim_pending: p(Conditional, CLAIM_PENDING).await?,
             ping: p(Idempotent, PING).await?,
         })
     }
