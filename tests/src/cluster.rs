@@ -75,23 +75,31 @@ pub struct Cluster {
     dir: Option<TempDir>,
     state_dir: PathBuf,
     values: BTreeMap<String, String>,
+    /// The log filter of every gochat process (`GOCHAT_LOG`).
+    log_filter: String,
     is_down: bool,
 }
 
 impl Cluster {
     /// Starts a cluster on a fresh temporary state dir and waits until it is ready.
     pub async fn up() -> Result<Self, HarnessError> {
-        Self::start_cluster(false).await
+        Self::start_cluster(false, "info").await
     }
 
     /// [`Cluster::up`] with the observability opt-in (`cluster up --observability`): an
     /// OpenTelemetry Collector writing `TRACES_FILE`, Prometheus at `PROMETHEUS_URL` scraping
     /// every gochat process, and `OTEL_*` variables given to every gochat process.
     pub async fn up_observed() -> Result<Self, HarnessError> {
-        Self::start_cluster(true).await
+        Self::start_cluster(true, "info").await
     }
 
-    async fn start_cluster(observability: bool) -> Result<Self, HarnessError> {
+    /// Like [`Cluster::up_observed`], every gochat process logging at `log_filter`
+    /// (`GOCHAT_LOG`, e.g. `trace`).
+    pub async fn up_observed_logging(log_filter: &str) -> Result<Self, HarnessError> {
+        Self::start_cluster(true, log_filter).await
+    }
+
+    async fn start_cluster(observability: bool, log_filter: &str) -> Result<Self, HarnessError> {
         let bin = binary::locate()?;
         let dir = tempfile::Builder::new()
             .prefix("gochat-system-")
@@ -104,6 +112,7 @@ impl Cluster {
             dir: Some(dir),
             state_dir,
             values: BTreeMap::new(),
+            log_filter: log_filter.to_owned(),
             is_down: false,
         };
         let started = Instant::now();
@@ -281,6 +290,7 @@ impl Cluster {
             .args(args)
             .arg(&self.state_dir)
             .env("GOCHAT_BIN", &self.bin)
+            .env("GOCHAT_LOG", &self.log_filter)
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
         let what = format!("cluster {}", args.join(" "));

@@ -26,5 +26,7 @@ mod observability;
 mod redis_restart;
 #[path = "system/scenario.rs"]
 mod scenario;
+#[path = "system/secrets.rs"]
+mod secrets;
 #[path = "system/support.rs"]
 mod support;

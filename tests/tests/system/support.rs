@@ -38,6 +38,15 @@ pub async fn observed_cluster() -> (MutexGuard<'static, ()>, Cluster) {
     }
 }
 
+/// An observed cluster whose gochat processes log at `log_filter`, waiting its turn.
+pub async fn observed_cluster_logging(log_filter: &str) -> (MutexGuard<'static, ()>, Cluster) {
+    let turn = SERIAL.lock().await;
+    match Cluster::up_observed_logging(log_filter).await {
+        Ok(cluster) => (turn, cluster),
+        Err(e) => panic!("cluster up --observability (logging {log_filter}): {e}"),
+    }
+}
+
 /// Fails the test with the harness error, if any (the cluster prints its logs on the way out).
 #[track_caller]
 pub fn finish(result: Result<(), HarnessError>) {
