@@ -44,6 +44,8 @@ pub enum Command {
     Run(RunArgs),
     /// Creates or migrates the storage schema of every service, then exits.
     Migrate(MigrateArgs),
+    /// Writes a fresh set of CAs and certificates for `--tls-dir`, then exits.
+    IssueCerts(IssueCertsArgs),
 }
 
 impl Command {
@@ -53,6 +55,7 @@ impl Command {
         let target = match self {
             Self::Local(_) => "local".to_owned(),
             Self::Migrate(_) => "migrate".to_owned(),
+            Self::IssueCerts(_) => "issue-certs".to_owned(),
             Self::Email(_) => Component::Email.name().to_owned(),
             Self::Auth(_) => Component::Auth.name().to_owned(),
             Self::Chat(_) => Component::Chat.name().to_owned(),
@@ -102,6 +105,18 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub service: ServiceArgs,
+}
+
+/// Flags of `gochat issue-certs`.
+#[derive(Debug, Args)]
+pub struct IssueCertsArgs {
+    /// Where to write the files (created if missing; existing files are replaced).
+    #[arg(long)]
+    pub dir: PathBuf,
+
+    /// How long the certificates are valid, in days.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub valid_days: u64,
 }
 
 /// Flags of `gochat migrate`.
@@ -169,6 +184,18 @@ pub struct ServiceArgs {
         default_value = "http://127.0.0.1:50052"
     )]
     pub chat_url: String,
+
+    /// Mutual TLS on every gRPC hop: the directory of CAs and certificates (layout in the
+    /// README; `gochat issue-certs` writes one). Servers then refuse any caller without a
+    /// certificate of the one role allowed to call them. Without it gRPC is plaintext: keep
+    /// its ports private.
+    #[arg(long, env = "GOCHAT_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+
+    /// Serve gRPC server reflection (for grpcurl and the like); off by default, since it
+    /// describes the whole internal API to anyone who reaches the port.
+    #[arg(long, env = "GOCHAT_GRPC_REFLECTION")]
+    pub grpc_reflection: bool,
 
     #[command(flatten)]
     pub backends: BackendArgs,

@@ -4,7 +4,7 @@
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
-use gochat_runtime::{Readiness, Shutdown, ops};
+use gochat_runtime::{Readiness, Shutdown, ops, tls::TlsDir};
 use tokio::net::TcpListener;
 
 use crate::{
@@ -35,6 +35,10 @@ pub struct Plan {
     pub tuning: TuningArgs,
     /// Print where the API and the outbox are (local mode).
     pub announce: bool,
+    /// Mutual TLS on gRPC, when configured.
+    pub tls: Option<TlsDir>,
+    /// Serve gRPC server reflection.
+    pub grpc_reflection: bool,
 }
 
 impl Plan {
@@ -51,6 +55,8 @@ impl Plan {
             backends: args.backends,
             tuning: args.tuning,
             announce: true,
+            tls: None,
+            grpc_reflection: false,
         }
     }
 
@@ -74,6 +80,8 @@ impl Plan {
             backends: args.backends,
             tuning: args.tuning,
             announce: false,
+            tls: args.tls_dir.map(TlsDir::new),
+            grpc_reflection: args.grpc_reflection,
         }
     }
 }
@@ -82,6 +90,16 @@ impl Plan {
 pub async fn run_command(command: Command, shutdown: Shutdown) -> anyhow::Result<()> {
     let plan = match command {
         Command::Migrate(args) => return migrate::run(&args.data_dir, args.backends).await,
+        Command::IssueCerts(args) => {
+            let lifetime = Duration::from_secs(args.valid_days * 24 * 3600);
+            gochat_runtime::tls::issue(&args.dir, lifetime)
+                .with_context(|| format!("issuing certificates into {}", args.dir.display()))?;
+            println!(
+                "gochat issue-certs: CAs and certificates for --tls-dir written to {}",
+                args.dir.display()
+            );
+            return Ok(());
+        }
         Command::Local(args) => Plan::local(args),
         Command::Email(args) => Plan::targets(&[Component::Email], args),
         Command::Auth(args) => Plan::targets(&[Component::Auth], args),

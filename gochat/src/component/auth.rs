@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use gochat_proto::email::v1::email_service_client::EmailServiceClient;
-use gochat_runtime::grpc;
 
 use super::{Component, Wiring};
 
@@ -20,7 +19,7 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
         refresh_token_ttl: Duration::from_secs(tuning.refresh_token_ttl_secs),
         ..Default::default()
     };
-    let email = EmailServiceClient::new(grpc::channel(&w.urls[&Component::Email])?);
+    let email = EmailServiceClient::new(w.channel(Component::Auth, Component::Email)?);
     let revocations = w.connections.revocations();
     let listener = w.grpc_listener(Component::Auth)?;
     let stop = w.shutdown.clone();

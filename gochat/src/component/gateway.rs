@@ -7,7 +7,6 @@ use gochat_proto::{
     auth::v1::auth_service_client::AuthServiceClient,
     chat::v1::chat_service_client::ChatServiceClient,
 };
-use gochat_runtime::grpc;
 use tokio::net::TcpListener;
 
 use std::time::Duration;
@@ -23,8 +22,8 @@ pub(super) async fn start(w: &mut Wiring<'_>) -> anyhow::Result<()> {
         .with_context(|| format!("binding the gateway on {}", plan.gateway_listen))?;
     let local = listener.local_addr()?;
     let peers = gochat_gateway::Peers {
-        auth: AuthServiceClient::new(grpc::channel(&w.urls[&Component::Auth])?),
-        chat: ChatServiceClient::new(grpc::channel(&w.urls[&Component::Chat])?),
+        auth: AuthServiceClient::new(w.channel(Component::Gateway, Component::Auth)?),
+        chat: ChatServiceClient::new(w.channel(Component::Gateway, Component::Chat)?),
     };
     let backends = gochat_gateway::Backends {
         events: w.event_log(Component::Gateway)?,

@@ -9,8 +9,13 @@ mod gateway;
 
 use std::{collections::HashMap, fmt, str::FromStr, sync::Arc};
 
+use anyhow::Context as _;
 use gochat_delivery::EventLog;
-use gochat_runtime::{Readiness, Shutdown};
+use gochat_runtime::{
+    Readiness, Shutdown,
+    grpc::{self, GrpcListener, TracedChannel},
+    tls::Role,
+};
 use tokio::{net::TcpListener, task::JoinSet};
 
 use crate::{
@@ -46,10 +51,34 @@ pub struct Wiring<'a> {
 
 impl Wiring<'_> {
     /// The gRPC listener bound for `component`.
-    fn grpc_listener(&mut self, component: Component) -> anyhow::Result<TcpListener> {
-        self.grpc_listeners
+    /// The gRPC listener bound for `component`, with the plan's TLS and reflection.
+    fn grpc_listener(&mut self, component: Component) -> anyhow::Result<GrpcListener> {
+        let listener = self
+            .grpc_listeners
             .remove(&component)
-            .ok_or_else(|| anyhow::anyhow!("no gRPC listener bound for {component}"))
+            .ok_or_else(|| anyhow::anyhow!("no gRPC listener bound for {component}"))?;
+        let tls = match &self.plan.tls {
+            Some(dir) => Some(
+                dir.server(component.role())
+                    .with_context(|| format!("{component}'s server certificate"))?,
+            ),
+            None => None,
+        };
+        Ok(GrpcListener::from(listener)
+            .tls(tls)
+            .reflection(self.plan.grpc_reflection))
+    }
+
+    /// A channel from `caller` to `peer`, over mutual TLS when the plan has it.
+    fn channel(&self, caller: Component, peer: Component) -> anyhow::Result<TracedChannel> {
+        let tls = match &self.plan.tls {
+            Some(dir) => Some(
+                dir.client(caller.role(), peer.role())
+                    .with_context(|| format!("{caller}'s client certificate"))?,
+            ),
+            None => None,
+        };
+        Ok(grpc::channel_with(&self.urls[&peer], tls)?)
     }
 
     /// The event log; chat and the gateway cannot run without it.
@@ -85,6 +114,16 @@ pub enum Component {
 impl Component {
     /// Every component, in start order (each after the ones it calls).
     pub const ALL: [Component; 4] = [Self::Email, Self::Auth, Self::Chat, Self::Gateway];
+
+    /// The part this component plays on gRPC.
+    pub fn role(self) -> Role {
+        match self {
+            Self::Email => Role::Email,
+            Self::Auth => Role::Auth,
+            Self::Chat => Role::Chat,
+            Self::Gateway => Role::Gateway,
+        }
+    }
 
     /// The components this one calls over gRPC.
     pub fn dependencies(self) -> &'static [Component] {

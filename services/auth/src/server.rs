@@ -9,7 +9,6 @@ use gochat_proto::{
 };
 use gochat_runtime::grpc::TracedChannel;
 use gochat_runtime::{Readiness, ReadinessCheck, Shutdown};
-use tokio::net::TcpListener;
 use tonic::service::Routes;
 
 use gochat_delivery::RevocationFeed;
@@ -46,7 +45,7 @@ pub async fn serve(
     backends: Backends,
     email: EmailServiceClient<TracedChannel>,
     revocations: Arc<dyn RevocationFeed>,
-    listener: TcpListener,
+    listener: impl Into<gochat_runtime::grpc::GrpcListener>,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
     let service = AuthServiceImpl::new(config, backends, email, revocations);

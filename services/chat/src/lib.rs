@@ -65,7 +65,7 @@ pub struct Backends {
 pub async fn serve(
     config: Config,
     backends: Backends,
-    listener: tokio::net::TcpListener,
+    listener: impl Into<gochat_runtime::grpc::GrpcListener>,
     shutdown: gochat_runtime::Shutdown,
 ) -> Result<(), Error> {
     LazyLock::force(&metrics::MESSAGES_SENT);

@@ -9,6 +9,7 @@ use gochat_proto::chat::v1::{
     RemoveMemberRequest, SendMessageRequest, chat_service_client::ChatServiceClient,
 };
 use gochat_proto::error::{ErrorCode, error_code};
+use gochat_runtime::tls::Role;
 use gochat_tests::cluster::{Cluster, Part};
 use gochat_tests::{HarnessError, TestUser, WsAuth, WsClient, check};
 use reqwest::Method;
@@ -37,12 +38,13 @@ async fn socket(
     .await
 }
 
-/// A gRPC client of the chat replica at `key` (`CHAT_GRPC_URL` or `CHAT2_GRPC_URL`).
+/// A gRPC client of the chat replica at `key` (`CHAT_GRPC_URL` or `CHAT2_GRPC_URL`),
+/// presenting the gateway's certificate.
 fn chat(cluster: &Cluster, key: &str) -> ChatServiceClient<gochat_runtime::grpc::TracedChannel> {
     let url = cluster
         .value(key)
         .unwrap_or_else(|| panic!("cluster up printed no {key}"));
-    ChatServiceClient::new(gochat_runtime::grpc::channel(url).expect("a chat channel"))
+    ChatServiceClient::new(support::grpc_channel(cluster, url, Role::Chat))
 }
 
 async fn run(cluster: &Cluster) -> Result<(), HarnessError> {

@@ -47,6 +47,22 @@ pub async fn observed_cluster_logging(log_filter: &str) -> (MutexGuard<'static, 
     }
 }
 
+/// A channel to the gRPC server `url` of `role`, presenting the gateway's client certificate
+/// from the cluster's TLS directory.
+pub fn grpc_channel(
+    cluster: &Cluster,
+    url: &str,
+    role: gochat_runtime::tls::Role,
+) -> gochat_runtime::grpc::TracedChannel {
+    let dir = cluster
+        .value("TLS_DIR")
+        .unwrap_or_else(|| panic!("cluster up printed no TLS_DIR"));
+    let tls = gochat_runtime::tls::TlsDir::new(dir)
+        .client(gochat_runtime::tls::Role::Gateway, role)
+        .expect("the gateway's client certificate");
+    gochat_runtime::grpc::channel_with(url, Some(tls)).expect("a gRPC channel")
+}
+
 /// Fails the test with the harness error, if any (the cluster prints its logs on the way out).
 #[track_caller]
 pub fn finish(result: Result<(), HarnessError>) {

@@ -1,0 +1,112 @@
+//! Issuing a whole set of certificates into a [`TlsDir`](super::TlsDir) layout: the three
+//! CAs, a certificate for each server and each caller. CAs already in the directory (their
+//! `*-ca.crt` and `*-ca.key`) are kept and only the certificates they sign are issued again,
+//! so a rotation keeps every process, old certificate or new, trusting every other.
+
+use std::{path::Path, time::Duration};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+use super::{Role, TlsError};
+
+/// A CA: what signs with it.
+struct Ca {
+    issuer: Issuer<'static, KeyPair>,
+}
+
+fn validity(params: &mut CertificateParams, lifetime: Duration) {
+    let now = time::OffsetDateTime::now_utc();
+    // A minute of slack for clocks that differ a little.
+    params.not_before = now - time::Duration::minutes(1);
+    params.not_after = now + lifetime;
+}
+
+/// The CA `name` of `dir`: the one there (its key in `<name>-ca.key`), or a new one written
+/// there, valid for `lifetime`.
+fn ca(dir: &Path, name: &str, lifetime: Duration) -> Result<Ca, TlsError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, format!("gochat {name} CA"));
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let (cert_file, key_file) = (format!("{name}-ca.crt"), format!("{name}-ca.key"));
+    if dir.join(&cert_file).is_file()
+        && let Ok(pem) = std::fs::read_to_string(dir.join(&key_file))
+    {
+        // The same name, usages and key as when it was made: what it signs chains to the
+        // certificate already there.
+        return Ok(Ca {
+            issuer: Issuer::new(params, KeyPair::from_pem(&pem)?),
+        });
+    }
+    let key = KeyPair::generate()?;
+    validity(&mut params, lifetime);
+    let cert = params.self_signed(&key)?;
+    write(dir, &cert_file, &cert.pem())?;
+    write(dir, &key_file, &key.serialize_pem())?;
+    Ok(Ca {
+        issuer: Issuer::new(params, key),
+    })
+}
+
+/// A leaf certificate named `name`, for `purpose`, signed by `ca`: (certificate, key) PEM.
+fn leaf(
+    ca: &Ca,
+    name: &str,
+    purpose: ExtendedKeyUsagePurpose,
+    lifetime: Duration,
+) -> Result<(String, String), TlsError> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(vec![name.to_owned()])?;
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![purpose];
+    validity(&mut params, lifetime);
+    let cert = params.signed_by(&key, &ca.issuer)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> Result<(), TlsError> {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).map_err(|source| TlsError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Writes a certificate for every server and caller into `dir` (created if missing), each
+/// valid for `lifetime`, signed by the CAs there, or by new ones (valid as long) when there
+/// are none.
+pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
+    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let servers = ca(dir, "server", lifetime)?;
+    for role in [Role::Auth, Role::Chat, Role::Email] {
+        let (cert, key) = leaf(
+            &servers,
+            &role.server_name(),
+            ExtendedKeyUsagePurpose::ServerAuth,
+            lifetime,
+        )?;
+        write(dir, &format!("{}.crt", role.name()), &cert)?;
+        write(dir, &format!("{}.key", role.name()), &key)?;
+    }
+    for caller in [Role::Gateway, Role::Auth] {
+        let callers = ca(dir, caller.name(), lifetime)?;
+        let (cert, key) = leaf(
+            &callers,
+            &format!("{}-client.gochat", caller.name()),
+            ExtendedKeyUsagePurpose::ClientAuth,
+            lifetime,
+        )?;
+        write(dir, &format!("{}-client.crt", caller.name()), &cert)?;
+        write(dir, &format!("{}-client.key", caller.name()), &key)?;
+    }
+    Ok(())
+}
