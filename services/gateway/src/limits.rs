@@ -78,82 +78,75 @@ pub async fn check_auth_endpoint(
     .await
 }
 
-/// User lookups one account may make per minute: enough to start conversations, too few
-/// to harvest an address book.
-pub const LOOKUPS_PER_MINUTE: u32 = 30;
-
-/// Counts one user lookup by `account`; 429 `rate_limited` past [`LOOKUPS_PER_MINUTE`].
-pub async fn check_lookup(state: &AppState, account: &str) -> Result<(), ApiError> {
-    hit(
-        state,
-        &format!("lookup:{account}"),
-        LOOKUPS_PER_MINUTE,
-        MINUTE,
-        WhenStoreFails::Closed,
-    )
-    .await
+/// A fixed budget of calls per subject (a client IP or an account) and window, and what an
+/// outage of the counter store does to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// The counter's key prefix.
+    name: &'static str,
+    /// Calls allowed per window.
+    pub calls: u32,
+    /// The window.
+    window: Duration,
+    when_store_fails: WhenStoreFails,
 }
 
-/// Token refreshes one client IP may make per minute: every client refreshes once per
+/// User lookups per account: 30 a minute, enough to start conversations, too few to
+/// harvest an address book. Refused while the store is down.
+pub const LOOKUPS: Budget = Budget {
+    name: "lookup",
+    calls: 30,
+    window: MINUTE,
+    when_store_fails: WhenStoreFails::Closed,
+};
+
+/// Token refreshes per client IP: 120 a minute; every client refreshes once per
 /// access-token lifetime, so this leaves room for many clients behind one address.
-pub const REFRESHES_PER_IP_PER_MINUTE: u32 = 120;
+pub const REFRESHES: Budget = Budget {
+    name: "refresh:ip",
+    calls: 120,
+    window: MINUTE,
+    when_store_fails: WhenStoreFails::Open,
+};
 
-/// Counts one refresh from `ip`; 429 `rate_limited` past [`REFRESHES_PER_IP_PER_MINUTE`].
-pub async fn check_refresh(state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
-    hit(
-        state,
-        &format!("refresh:ip:{ip}"),
-        REFRESHES_PER_IP_PER_MINUTE,
-        MINUTE,
-        WhenStoreFails::Open,
-    )
-    .await
-}
+/// Reads (every authenticated `GET`, all routes together) per account: 100 a second.
+pub const READS: Budget = Budget {
+    name: "reads",
+    calls: 100,
+    window: SECOND,
+    when_store_fails: WhenStoreFails::Open,
+};
 
-/// Reads (every authenticated `GET`) one account may make per second, all routes together.
-pub const READS_PER_SECOND: u32 = 100;
+/// Conversations created (or looked up by creating) per account: 60 a minute.
+pub const CONVERSATION_CREATES: Budget = Budget {
+    name: "create",
+    calls: 60,
+    window: MINUTE,
+    when_store_fails: WhenStoreFails::Open,
+};
 
-/// Counts one read by `account`; 429 `rate_limited` past [`READS_PER_SECOND`].
-pub async fn check_read(state: &AppState, account: &str) -> Result<(), ApiError> {
-    hit(
-        state,
-        &format!("reads:{account}"),
-        READS_PER_SECOND,
-        SECOND,
-        WhenStoreFails::Open,
-    )
-    .await
-}
-
-/// Conversations one account may create (or look up by creating) per minute.
-pub const CONVERSATIONS_PER_MINUTE: u32 = 60;
-
-/// Counts one conversation create by `account`; 429 `rate_limited` past
-/// [`CONVERSATIONS_PER_MINUTE`].
-pub async fn check_conversation_create(state: &AppState, account: &str) -> Result<(), ApiError> {
-    hit(
-        state,
-        &format!("create:{account}"),
-        CONVERSATIONS_PER_MINUTE,
-        MINUTE,
-        WhenStoreFails::Open,
-    )
-    .await
-}
-
-/// WebSocket connections one account may open per minute: a reconnecting client opens one
+/// WebSocket connections opened per account: 120 a minute; a reconnecting client opens one
 /// per try, so this stops a reconnect loop without troubling a person's devices.
-pub const SOCKET_OPENS_PER_MINUTE: u32 = 120;
+pub const SOCKET_OPENS: Budget = Budget {
+    name: "ws",
+    calls: 120,
+    window: MINUTE,
+    when_store_fails: WhenStoreFails::Open,
+};
 
-/// Counts one WebSocket upgrade by `account`; 429 `rate_limited` past
-/// [`SOCKET_OPENS_PER_MINUTE`].
-pub async fn check_socket_open(state: &AppState, account: &str) -> Result<(), ApiError> {
+/// Counts one call of `subject` against `budget`; 429 `rate_limited` past it.
+pub async fn check(
+    state: &AppState,
+    budget: &Budget,
+    subject: impl std::fmt::Display,
+) -> Result<(), ApiError> {
+    let key = format!("{}:{subject}", budget.name);
     hit(
         state,
-        &format!("ws:{account}"),
-        SOCKET_OPENS_PER_MINUTE,
-        MINUTE,
-        WhenStoreFails::Open,
+        &key,
+        budget.calls,
+        budget.window,
+        budget.when_store_fails,
     )
     .await
 }

@@ -13,7 +13,7 @@ use crate::{
     },
     error::{ApiError, ErrorBody, ErrorCode},
     extract::{ApiJson, Authenticated, ClientIp},
-    limits::{AuthEndpoint, check_auth_endpoint, check_read},
+    limits::{AuthEndpoint, READS, check, check_auth_endpoint},
     state::AppState,
 };
 
@@ -124,7 +124,7 @@ pub async fn me(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<AccountJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let account = state
         .auth()
         .get_account(GetAccountRequest { id: me.account_id })

@@ -7,7 +7,7 @@ use crate::{
     dto::{BlockJson, BlockListJson},
     error::{ApiError, ErrorBody},
     extract::{ApiPath, Authenticated},
-    limits::{Write, check_read, check_write},
+    limits::{READS, Write, check, check_write},
     routes::members::ensure_active,
     state::AppState,
     time::rfc3339_ms,
@@ -87,7 +87,7 @@ pub async fn list(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<BlockListJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let answer = state
         .chat()
         .list_blocks(ListBlocksRequest {

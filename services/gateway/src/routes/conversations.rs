@@ -9,7 +9,7 @@ use crate::{
     dto::{ConversationJson, ConversationListJson, CreateConversationRequest},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, Authenticated},
-    limits::{check_conversation_create, check_read},
+    limits::{CONVERSATION_CREATES, READS, check},
     routes::members::ensure_others_active,
     state::AppState,
 };
@@ -45,7 +45,7 @@ pub async fn create(
     Authenticated(me): Authenticated,
     ApiJson(body): ApiJson<CreateConversationRequest>,
 ) -> Result<(StatusCode, Json<ConversationJson>), ApiError> {
-    check_conversation_create(&state, &me.account_id).await?;
+    check(&state, &CONVERSATION_CREATES, &me.account_id).await?;
     ensure_others_active(&state, &me.account_id, &body.member_ids).await?;
     let answer = state
         .chat()
@@ -81,7 +81,7 @@ pub async fn list(
     State(state): State<AppState>,
     Authenticated(me): Authenticated,
 ) -> Result<Json<ConversationListJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let answer = state
         .chat()
         .list_conversations(ListConversationsRequest {

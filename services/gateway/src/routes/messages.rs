@@ -15,7 +15,7 @@ use crate::{
     },
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ApiPath, ApiQuery, Authenticated},
-    limits::{check_read, check_send},
+    limits::{READS, check, check_send},
     routes::members::ensure_active,
     state::AppState,
 };
@@ -168,7 +168,7 @@ pub async fn list(
     ApiPath(conversation_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<MessagePageJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let limit = parse_limit(query.limit.as_deref())?;
     let answer = state
         .chat()

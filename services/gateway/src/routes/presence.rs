@@ -11,7 +11,7 @@ use crate::{
     dto::{PresenceJson, PresenceListJson},
     error::{ApiError, ErrorBody, ErrorCode},
     extract::{ApiQuery, Authenticated},
-    limits::check_read,
+    limits::{READS, check},
     state::AppState,
     time::rfc3339_ms,
 };
@@ -46,7 +46,7 @@ pub async fn list(
     Authenticated(me): Authenticated,
     ApiQuery(query): ApiQuery<PresenceQuery>,
 ) -> Result<Json<PresenceListJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let ids = parse_ids(query.user_ids.as_deref())?;
     let contacts = state
         .chat()

@@ -7,7 +7,7 @@ use crate::{
     dto::{MarkReadRequest, MemberListJson},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ApiPath, Authenticated},
-    limits::{Write, check_read, check_write},
+    limits::{READS, Write, check, check_write},
     state::AppState,
 };
 
@@ -62,7 +62,7 @@ pub async fn members(
     Authenticated(me): Authenticated,
     ApiPath(conversation_id): ApiPath<String>,
 ) -> Result<Json<MemberListJson>, ApiError> {
-    check_read(&state, &me.account_id).await?;
+    check(&state, &READS, &me.account_id).await?;
     let answer = state
         .chat()
         .list_read_markers(ListReadMarkersRequest {

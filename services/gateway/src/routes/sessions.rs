@@ -10,7 +10,7 @@ use crate::{
     dto::{LoginRequest, RefreshRequest, TokenPairJson, normalize_email},
     error::{ApiError, ErrorBody},
     extract::{ApiJson, Authenticated, ClientIp},
-    limits::{AuthEndpoint, Write, check_auth_endpoint, check_refresh, check_write},
+    limits::{AuthEndpoint, REFRESHES, Write, check, check_auth_endpoint, check_write},
     state::AppState,
 };
 
@@ -58,7 +58,7 @@ pub async fn refresh(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPairJson>, ApiError> {
-    check_refresh(&state, ip).await?;
+    check(&state, &REFRESHES, ip).await?;
     let pair = state
         .auth()
         .refresh(RefreshRpc {

@@ -9,7 +9,7 @@ use crate::{
     dto::{UserJson, normalize_email},
     error::{ApiError, ErrorBody, ErrorCode},
     extract::{ApiQuery, Authenticated},
-    limits::check_lookup,
+    limits::{LOOKUPS, check},
     state::AppState,
 };
 
@@ -48,7 +48,7 @@ pub async fn lookup(
     Authenticated(me): Authenticated,
     ApiQuery(query): ApiQuery<LookupQuery>,
 ) -> Result<Json<UserJson>, ApiError> {
-    check_lookup(&state, &me.account_id).await?;
+    check(&state, &LOOKUPS, &me.account_id).await?;
     let email = query
         .email
         .map(|e| normalize_email(&e))

@@ -36,16 +36,21 @@ const CONTRACT: [(&str, &str); 24] = [
     ("get", "/api/v1/blocks"),
 ];
 
-#[tokio::test]
-async fn the_document_parses_and_lists_every_contract_path() {
+/// `GET /openapi.json` as the router answers it.
+async fn document() -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
     let h = harness_without_keys(Config::default());
-    let got = call(
+    call(
         &h.router(),
         request(Method::GET, "/openapi.json")
             .body(Body::empty())
             .unwrap(),
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn the_document_parses_and_lists_every_contract_path() {
+    let got = document().await;
     assert_eq!(got.0, StatusCode::OK);
     assert_eq!(got.1["content-type"], "application/json");
     let doc = got.2;
@@ -82,15 +87,7 @@ async fn the_document_parses_and_lists_every_contract_path() {
 
 #[tokio::test]
 async fn operation_ids_are_unique_and_every_link_names_one() {
-    let h = harness_without_keys(Config::default());
-    let got = call(
-        &h.router(),
-        request(Method::GET, "/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    let doc = got.2;
+    let doc = document().await.2;
     let mut ids = std::collections::HashSet::new();
     let mut links = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {

@@ -174,7 +174,7 @@ async fn reads_are_limited_per_account_per_second_across_routes() {
     let mut refused = None;
     // Within one second-long window the budget is spent by reads of any route; counting
     // from a window's start, at most two windows fit in the loop.
-    for i in 0..(2 * crate::limits::READS_PER_SECOND + 1) {
+    for i in 0..(2 * crate::limits::READS.calls + 1) {
         let got = call(&r, authed(&h, Method::GET, routes[i as usize % 3], None)).await;
         if got.0 == StatusCode::TOO_MANY_REQUESTS {
             refused = Some(got);
@@ -193,7 +193,7 @@ async fn conversation_creates_are_limited_per_account_per_minute() {
     let (h, _) = harness_with_fake_peers(Config::default()).await;
     let r = h.router();
     let create = r#"{"member_ids":["u2"]}"#;
-    for i in 0..crate::limits::CONVERSATIONS_PER_MINUTE {
+    for i in 0..crate::limits::CONVERSATION_CREATES.calls {
         let got = call(
             &r,
             authed(&h, Method::POST, "/api/v1/conversations", Some(create)),
@@ -214,7 +214,7 @@ async fn conversation_creates_are_limited_per_account_per_minute() {
 async fn refreshes_are_limited_per_ip_and_go_through_when_the_store_is_down() {
     let h = harness(Config::default());
     let refresh = || post_json("/api/v1/sessions/refresh", r#"{"refresh_token":"r.x"}"#);
-    for i in 0..crate::limits::REFRESHES_PER_IP_PER_MINUTE {
+    for i in 0..crate::limits::REFRESHES.calls {
         let got = call(&h.router(), refresh()).await;
         assert_eq!(
             got.0,

@@ -451,7 +451,7 @@ async fn sockets_over_the_per_address_cap_are_refused() {
 async fn socket_opens_are_limited_per_account_per_minute() {
     let h = harness(Config::default());
     let addr = start(&h).await;
-    for i in 0..crate::limits::SOCKET_OPENS_PER_MINUTE {
+    for i in 0..crate::limits::SOCKET_OPENS.calls {
         let ws = connect(addr, "", Some(&h.token())).await;
         assert!(ws.is_ok(), "open {i}");
     }

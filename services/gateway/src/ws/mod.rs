@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 use crate::{
     error::{ApiError, ErrorBody},
     extract::{ApiQuery, ClientIp, authenticate, bearer_token},
-    limits::check_socket_open,
+    limits::{SOCKET_OPENS, check},
     state::AppState,
     ws::socket_caps::Refusal,
 };
@@ -104,7 +104,7 @@ async fn accept(
         .map_err(|_| ApiError::invalid_request("since is not an event id"))?;
     let upgrade =
         upgrade.map_err(|_| ApiError::invalid_request("expected a WebSocket upgrade request"))?;
-    check_socket_open(state, &identity.account_id).await?;
+    check(state, &SOCKET_OPENS, &identity.account_id).await?;
     let slot = state
         .sockets()
         .admit(&identity.account_id, ip)
