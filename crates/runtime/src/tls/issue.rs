@@ -12,6 +12,10 @@ use rcgen::{
 
 use super::{Role, TlsError};
 
+/// How long a new CA is valid: far longer than the certificates it signs, since every
+/// process must trust it across every rotation of theirs.
+const CA_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// A CA: what signs with it.
 struct Ca {
     issuer: Issuer<'static, KeyPair>,
@@ -25,8 +29,8 @@ fn validity(params: &mut CertificateParams, lifetime: Duration) {
 }
 
 /// The CA `name` of `dir`: the one there (its key in `<name>-ca.key`), or a new one written
-/// there, valid for `lifetime`.
-fn ca(dir: &Path, name: &str, lifetime: Duration) -> Result<Ca, TlsError> {
+/// there, valid for [`CA_LIFETIME`].
+fn ca(dir: &Path, name: &str) -> Result<Ca, TlsError> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
     params
         .distinguished_name
@@ -44,7 +48,7 @@ fn ca(dir: &Path, name: &str, lifetime: Duration) -> Result<Ca, TlsError> {
         });
     }
     let key = KeyPair::generate()?;
-    validity(&mut params, lifetime);
+    validity(&mut params, CA_LIFETIME);
     let cert = params.self_signed(&key)?;
     write(dir, &cert_file, &cert.pem())?;
     write(dir, &key_file, &key.serialize_pem())?;
@@ -79,14 +83,14 @@ fn write(dir: &Path, name: &str, contents: &str) -> Result<(), TlsError> {
 }
 
 /// Writes a certificate for every server and caller into `dir` (created if missing), each
-/// valid for `lifetime`, signed by the CAs there, or by new ones (valid as long) when there
-/// are none.
+/// valid for `lifetime`, signed by the CAs there, or by new ones (valid for ten years) when
+/// there are none.
 pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
     std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
         path: dir.display().to_string(),
         source,
     })?;
-    let servers = ca(dir, "server", lifetime)?;
+    let servers = ca(dir, "server")?;
     for role in [Role::Auth, Role::Chat, Role::Email] {
         let (cert, key) = leaf(
             &servers,
@@ -98,7 +102,7 @@ pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
         write(dir, &format!("{}.key", role.name()), &key)?;
     }
     for caller in [Role::Gateway, Role::Auth] {
-        let callers = ca(dir, caller.name(), lifetime)?;
+        let callers = ca(dir, caller.name())?;
         let (cert, key) = leaf(
             &callers,
             &format!("{}-client.gochat", caller.name()),
