@@ -15,12 +15,21 @@ pub enum Error {
     /// A signing key could not be generated.
     #[error(transparent)]
     KeyGeneration(#[from] crate::children::signing_key::EncodeError),
+    /// TLS certificates could not be issued.
+    #[error(transparent)]
+    Certificates(#[from] crate::children::tls::IssueError),
 }
 
 impl Error {
     /// Every value [`Error::kind`] returns.
-    pub const KINDS: [&'static str; 5] =
-        ["api", "client", "metadata", "signing_key", "key_generation"];
+    pub const KINDS: [&'static str; 6] = [
+        "api",
+        "client",
+        "metadata",
+        "signing_key",
+        "key_generation",
+        "certificates",
+    ];
 
     /// A short label for the error metric.
     pub fn kind(&self) -> &'static str {
@@ -30,6 +39,7 @@ impl Error {
             Self::MissingMetadata => "metadata",
             Self::InvalidSigningKey(_) => "signing_key",
             Self::KeyGeneration(_) => "key_generation",
+            Self::Certificates(_) => "certificates",
         }
     }
 }

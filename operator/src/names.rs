@@ -49,6 +49,16 @@ impl Names {
         format!("{}-signing-key", self.cluster)
     }
 
+    /// The Secret with the mutual-TLS CAs and their keys (read by the operator alone).
+    pub fn tls_ca(&self) -> String {
+        format!("{}-tls-ca", self.cluster)
+    }
+
+    /// The Secret with the services' TLS certificates, mounted by every pod.
+    pub fn tls(&self) -> String {
+        format!("{}-tls", self.cluster)
+    }
+
     /// The migration Job for an image (one per image, so a new image migrates again).
     pub fn migration(&self, image_hash: &str) -> String {
         format!("{}-migrate-{image_hash}", self.cluster)

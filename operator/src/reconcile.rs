@@ -23,7 +23,7 @@ use crate::{
     children::{
         Owner, config, deployment,
         migration::{self, Outcome},
-        network_policy, pdb, service, service_account, signing_key,
+        network_policy, pdb, service, service_account, signing_key, tls,
     },
     component::Component,
     crd::{ChatCluster, ChatClusterStatus},
@@ -98,7 +98,11 @@ async fn reconcile_cluster(cluster: &ChatCluster, ctx: &Context) -> Result<Actio
     let config_map = config::build(&owner);
     apply(client, ns, &config_map).await?;
     let key_fingerprint = ensure_signing_key(&owner, ctx).await?;
-    let checksum = config::checksum(&config::data(&owner), &key_fingerprint);
+    let tls_fingerprint = ensure_certificates(&owner, ctx).await?;
+    let checksum = config::checksum(
+        &config::data(&owner),
+        &format!("{key_fingerprint}/{tls_fingerprint}"),
+    );
 
     let mut gateway_service = None;
     for component in Component::ALL {
@@ -184,6 +188,53 @@ where
         }
         result => Ok(result?),
     }
+}
+
+/// Returns the fingerprint of the certificates Secret, issuing certificates (and, the first
+/// time, the CAs) when they are missing or due (see `children::tls`).
+async fn ensure_certificates(owner: &Owner<'_>, ctx: &Context) -> Result<String, Error> {
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &owner.namespace);
+    let certs = api.get_opt(&owner.names.tls()).await?;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+    .unwrap_or(i64::MAX);
+    let ca = api.get_opt(&owner.names.tls_ca()).await?;
+    // Without its CAs (deleted by hand) nothing more can be issued under them: everything is
+    // issued anew at once.
+    if let Some(current) = certs
+        .as_ref()
+        .filter(|c| ca.is_some() && !tls::due(Some(c), now))
+    {
+        return Ok(tls::fingerprint(current));
+    }
+    let (ca_secret, certs_secret) = tls::issue(owner, ca.as_ref(), now)?;
+    if ca.is_none() {
+        apply(&ctx.client, &owner.namespace, &ca_secret).await?;
+    }
+    let applied = apply(&ctx.client, &owner.namespace, &certs_secret).await?;
+    let (reason, note) = if certs.is_some() {
+        (
+            "CertificatesRotated",
+            "issued new TLS certificates under the same CAs; pods roll onto them",
+        )
+    } else {
+        (
+            "CertificatesIssued",
+            "issued the TLS CAs and certificates of every service",
+        )
+    };
+    publish(
+        ctx,
+        owner.cluster,
+        EventType::Normal,
+        reason,
+        note.to_owned(),
+    )
+    .await;
+    Ok(tls::fingerprint(&applied))
 }
 
 /// Returns the signing key's fingerprint, creating the Secret when it does not exist.

@@ -8,7 +8,7 @@ use gochat_operator::{
     children::{
         Owner, config, deployment,
         migration::{self, Outcome},
-        network_policy, service, signing_key,
+        network_policy, service, signing_key, tls,
     },
     component::Component,
     crd::ChatCluster,
@@ -307,4 +307,84 @@ fn a_failed_migration_is_degraded() {
         Some("img:1"),
         "the old image keeps running"
     );
+}
+
+#[test]
+fn every_component_mounts_the_certificates_and_names_them() {
+    let cluster = example("minimal.yaml");
+    let owner = Owner::new(&cluster).expect("complete metadata");
+    for component in Component::ALL {
+        let d = deployment::build(&owner, component, "img:1", "abc");
+        assert_eq!(
+            env_value(&d, "GOCHAT_TLS_DIR").as_deref(),
+            Some(tls::MOUNT_DIR),
+            "{component:?}"
+        );
+        let pod = d.spec.unwrap().template.spec.unwrap();
+        let volume = pod
+            .volumes
+            .unwrap()
+            .into_iter()
+            .find(|v| v.name == "tls")
+            .expect("a tls volume");
+        assert_eq!(
+            volume.secret.unwrap().secret_name.as_deref(),
+            Some("minimal-tls"),
+            "{component:?}"
+        );
+    }
+}
+
+#[test]
+fn certificates_are_issued_when_missing_and_again_two_thirds_through_their_life() {
+    let cluster = example("minimal.yaml");
+    let owner = Owner::new(&cluster).expect("complete metadata");
+    assert!(tls::due(None, 1_000), "none yet");
+    let (ca, certs) = tls::issue(&owner, None, 1_000).expect("issued");
+    let lifetime = i64::try_from(tls::CERTIFICATE_LIFETIME.as_secs()).unwrap();
+    assert!(!tls::due(Some(&certs), 1_000 + lifetime / 2), "half way");
+    assert!(
+        tls::due(Some(&certs), 1_000 + lifetime * 2 / 3 + 1),
+        "two thirds"
+    );
+    assert!(
+        tls::due(Some(&certs), 999),
+        "issued in the future: a clock jump"
+    );
+
+    let ca_files: Vec<&String> = ca.data.as_ref().unwrap().keys().collect();
+    assert_eq!(
+        ca_files,
+        [
+            "auth-ca.crt",
+            "auth-ca.key",
+            "gateway-ca.crt",
+            "gateway-ca.key",
+            "server-ca.crt",
+            "server-ca.key"
+        ]
+    );
+    let mounted = certs.data.as_ref().unwrap();
+    assert!(
+        mounted.keys().all(|name| !name.ends_with("-ca.key")),
+        "no CA key reaches a pod: {:?}",
+        mounted.keys().collect::<Vec<_>>()
+    );
+    for file in [
+        "chat.crt",
+        "chat.key",
+        "gateway-client.crt",
+        "server-ca.crt",
+    ] {
+        assert!(mounted.contains_key(file), "{file}");
+    }
+
+    let (ca_again, certs_again) = tls::issue(&owner, Some(&ca), 2_000).expect("issued again");
+    assert_eq!(ca_again.data, ca.data, "the CAs are kept");
+    assert_ne!(
+        mounted.get("chat.crt"),
+        certs_again.data.as_ref().unwrap().get("chat.crt"),
+        "the certificates are new"
+    );
+    assert_ne!(tls::fingerprint(&certs), tls::fingerprint(&certs_again));
 }

@@ -24,6 +24,7 @@ use super::{
     Owner,
     config::DATA_DIR,
     signing_key::{KEY_FILE, MOUNT_DIR},
+    tls,
 };
 use crate::{
     component::Component,
@@ -104,6 +105,7 @@ pub fn build(owner: &Owner<'_>, component: Component, image: &str, checksum: &st
     if component == Component::Auth {
         mount_signing_key(owner, &mut pod);
     }
+    mount_certificates(owner, &mut pod);
     let labels = names.component_labels(component);
     let annotations = BTreeMap::from([
         (CHECKSUM_ANNOTATION.to_owned(), checksum.to_owned()),
@@ -241,6 +243,34 @@ pub fn pod_spec(owner: &Owner<'_>, container: Container, spec: &ComponentSpec) -
             ..Volume::default()
         }]),
         ..PodSpec::default()
+    }
+}
+
+/// Mounts the certificates Secret at [`tls::MOUNT_DIR`], which `GOCHAT_TLS_DIR` names.
+fn mount_certificates(owner: &Owner<'_>, pod: &mut PodSpec) {
+    pod.volumes.get_or_insert_default().push(Volume {
+        name: "tls".to_owned(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(owner.names.tls()),
+            default_mode: Some(0o440),
+            ..SecretVolumeSource::default()
+        }),
+        ..Volume::default()
+    });
+    if let Some(container) = pod.containers.first_mut() {
+        container
+            .volume_mounts
+            .get_or_insert_default()
+            .push(VolumeMount {
+                name: "tls".to_owned(),
+                mount_path: tls::MOUNT_DIR.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            });
+        container
+            .env
+            .get_or_insert_default()
+            .push(plain("GOCHAT_TLS_DIR", tls::MOUNT_DIR.to_owned()));
     }
 }
 

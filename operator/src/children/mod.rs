@@ -9,6 +9,7 @@ pub mod pdb;
 pub mod service;
 pub mod service_account;
 pub mod signing_key;
+pub mod tls;
 
 use std::collections::BTreeMap;
 
