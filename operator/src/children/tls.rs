@@ -6,8 +6,9 @@
 //! rolls the pods, so each restarts onto the new certificates while old and new trust each
 //! other.
 
-use std::{collections::BTreeMap, path::Path, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 
+use gochat_runtime::tls::Files;
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use sha2::{Digest, Sha256};
 
@@ -23,12 +24,12 @@ pub const ISSUED_AT_ANNOTATION: &str = "gochat.dev/tls-issued-at";
 /// Certificates could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
-    /// Generating or writing the files failed.
+    /// Generating the keys or certificates failed.
     #[error("issuing TLS certificates: {0}")]
     Tls(#[from] gochat_runtime::tls::TlsError),
-    /// The scratch directory failed.
-    #[error("issuing TLS certificates: {0}")]
-    Io(#[from] std::io::Error),
+    /// A CA file in the CA Secret is not text.
+    #[error("the CA Secret's {0} is not PEM text")]
+    NotText(String),
 }
 
 /// Whether the certificates in `certs` (none yet: `None`) must be issued at `now` (Unix
@@ -51,29 +52,33 @@ fn is_ca_file(name: &str) -> bool {
 }
 
 /// Issues certificates at `now` under the CAs of `ca` (new CAs when it is `None`): the CA
-/// Secret and the certificates Secret.
+/// Secret and the certificates Secret. Done in memory: the operator's filesystem is
+/// read-only.
 pub fn issue(
     owner: &Owner<'_>,
     ca: Option<&Secret>,
     now: i64,
 ) -> Result<(Secret, Secret), IssueError> {
-    let scratch = tempfile::tempdir()?;
-    let dir = scratch.path();
-    if let Some(data) = ca.and_then(|s| s.data.as_ref()) {
-        for (name, contents) in data.iter().filter(|(name, _)| is_ca_file(name)) {
-            std::fs::write(dir.join(name), &contents.0)?;
+    let mut files = Files::new();
+    for (name, contents) in ca.and_then(|s| s.data.as_ref()).into_iter().flatten() {
+        if is_ca_file(name) {
+            let text = String::from_utf8(contents.0.clone())
+                .map_err(|_| IssueError::NotText(name.clone()))?;
+            files.insert(name.clone(), text);
         }
     }
-    gochat_runtime::tls::issue(dir, CERTIFICATE_LIFETIME)?;
-    let files = read_all(dir)?;
+    gochat_runtime::tls::issue_files(&mut files, CERTIFICATE_LIFETIME)?;
+    let bytes =
+        |(name, text): (&String, &String)| (name.clone(), ByteString(text.clone().into_bytes()));
     let ca_data: BTreeMap<String, ByteString> = files
         .iter()
         .filter(|(name, _)| is_ca_file(name))
-        .map(|(n, c)| (n.clone(), c.clone()))
+        .map(bytes)
         .collect();
     let certs_data: BTreeMap<String, ByteString> = files
-        .into_iter()
+        .iter()
         .filter(|(name, _)| !name.ends_with("-ca.key"))
+        .map(bytes)
         .collect();
     let names = &owner.names;
     let ca_secret = Secret {
@@ -94,17 +99,6 @@ pub fn issue(
         ..Secret::default()
     };
     Ok((ca_secret, certs_secret))
-}
-
-fn read_all(dir: &Path) -> Result<BTreeMap<String, ByteString>, std::io::Error> {
-    let mut files = BTreeMap::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-            files.insert(name.to_owned(), ByteString(std::fs::read(&path)?));
-        }
-    }
-    Ok(files)
 }
 
 /// A digest of the certificates in `certs`: it changes when they are issued again.

@@ -3,7 +3,7 @@
 //! `*-ca.crt` and `*-ca.key`) are kept and only the certificates they sign are issued again,
 //! so a rotation keeps every process, old certificate or new, trusting every other.
 
-use std::{path::Path, time::Duration};
+use std::{collections::BTreeMap, path::Path, time::Duration};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -28,9 +28,9 @@ fn validity(params: &mut CertificateParams, lifetime: Duration) {
     params.not_after = now + lifetime;
 }
 
-/// The CA `name` of `dir`: the one there (its key in `<name>-ca.key`), or a new one written
-/// there, valid for [`CA_LIFETIME`].
-fn ca(dir: &Path, name: &str) -> Result<Ca, TlsError> {
+/// The CA `name` of `files`: the one there (its key in `<name>-ca.key`), or a new one
+/// added there, valid for [`CA_LIFETIME`].
+fn ca(files: &mut Files, name: &str) -> Result<Ca, TlsError> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
     params
         .distinguished_name
@@ -38,20 +38,20 @@ fn ca(dir: &Path, name: &str) -> Result<Ca, TlsError> {
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let (cert_file, key_file) = (format!("{name}-ca.crt"), format!("{name}-ca.key"));
-    if dir.join(&cert_file).is_file()
-        && let Ok(pem) = std::fs::read_to_string(dir.join(&key_file))
+    if files.contains_key(&cert_file)
+        && let Some(pem) = files.get(&key_file)
     {
         // The same name, usages and key as when it was made: what it signs chains to the
         // certificate already there.
         return Ok(Ca {
-            issuer: Issuer::new(params, KeyPair::from_pem(&pem)?),
+            issuer: Issuer::new(params, KeyPair::from_pem(pem)?),
         });
     }
     let key = KeyPair::generate()?;
     validity(&mut params, CA_LIFETIME);
     let cert = params.self_signed(&key)?;
-    write(dir, &cert_file, &cert.pem())?;
-    write(dir, &key_file, &key.serialize_pem())?;
+    files.insert(cert_file, cert.pem());
+    files.insert(key_file, key.serialize_pem());
     Ok(Ca {
         issuer: Issuer::new(params, key),
     })
@@ -74,23 +74,14 @@ fn leaf(
     Ok((cert.pem(), key.serialize_pem()))
 }
 
-fn write(dir: &Path, name: &str, contents: &str) -> Result<(), TlsError> {
-    let path = dir.join(name);
-    std::fs::write(&path, contents).map_err(|source| TlsError::Write {
-        path: path.display().to_string(),
-        source,
-    })
-}
+/// A set of PEM files by name, as a [`TlsDir`](super::TlsDir) holds them.
+pub type Files = BTreeMap<String, String>;
 
-/// Writes a certificate for every server and caller into `dir` (created if missing), each
-/// valid for `lifetime`, signed by the CAs there, or by new ones (valid for ten years) when
-/// there are none.
-pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
-    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let servers = ca(dir, "server")?;
+/// Adds to `files` a certificate for every server and caller, each valid for `lifetime`,
+/// signed by the CAs in `files`, or by new ones (valid for ten years, added too) when there
+/// are none.
+pub fn issue_files(files: &mut Files, lifetime: Duration) -> Result<(), TlsError> {
+    let servers = ca(files, "server")?;
     for role in [Role::Auth, Role::Chat, Role::Email] {
         let (cert, key) = leaf(
             &servers,
@@ -98,19 +89,53 @@ pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
             ExtendedKeyUsagePurpose::ServerAuth,
             lifetime,
         )?;
-        write(dir, &format!("{}.crt", role.name()), &cert)?;
-        write(dir, &format!("{}.key", role.name()), &key)?;
+        files.insert(format!("{}.crt", role.name()), cert);
+        files.insert(format!("{}.key", role.name()), key);
     }
     for caller in [Role::Gateway, Role::Auth] {
-        let callers = ca(dir, caller.name())?;
+        let callers = ca(files, caller.name())?;
         let (cert, key) = leaf(
             &callers,
             &format!("{}-client.gochat", caller.name()),
             ExtendedKeyUsagePurpose::ClientAuth,
             lifetime,
         )?;
-        write(dir, &format!("{}-client.crt", caller.name()), &cert)?;
-        write(dir, &format!("{}-client.key", caller.name()), &key)?;
+        files.insert(format!("{}-client.crt", caller.name()), cert);
+        files.insert(format!("{}-client.key", caller.name()), key);
     }
     Ok(())
 }
+
+/// [`issue_files`] on the directory `dir` (created if missing): its CAs are read from
+/// there, and every file is written back.
+pub fn issue(dir: &Path, lifetime: Duration) -> Result<(), TlsError> {
+    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut files = Files::new();
+    for name in CA_FILES {
+        if let Ok(pem) = std::fs::read_to_string(dir.join(name)) {
+            files.insert(name.to_owned(), pem);
+        }
+    }
+    issue_files(&mut files, lifetime)?;
+    for (name, contents) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|source| TlsError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// The files of the three CAs.
+const CA_FILES: [&str; 6] = [
+    "server-ca.crt",
+    "server-ca.key",
+    "gateway-ca.crt",
+    "gateway-ca.key",
+    "auth-ca.crt",
+    "auth-ca.key",
+];

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
-pub use issue::issue;
+pub use issue::{Files, issue, issue_files};
 
 /// The part a process plays on gRPC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
