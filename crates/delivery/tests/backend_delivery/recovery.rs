@@ -96,29 +96,37 @@ async fn a_resume_from_before_a_flushall_is_reported_truncated() {
     let client = redis::Client::open(server.url()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
     let _: () = redis::cmd("FLUSHALL").query_async(&mut raw).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    log.publish(one, Bytes::from_static(b"after"))
-        .await
-        .unwrap();
 
+    // The first replay after the wipe finds no origin and records one: from then on the
+    // dataset is new, and the old resume point is older than it.
     let resumed = log.replay(&user, before, 10).await.unwrap();
     assert!(
         resumed.truncated,
         "the events after the resume point went with the data: history must fill in"
     );
-    assert_eq!(
-        resumed.events.len(),
-        1,
-        "what the log still has is replayed"
-    );
+    assert!(resumed.events.is_empty(), "the log went with the data");
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    log.publish(one, Bytes::from_static(b"after"))
+        .await
+        .unwrap();
     let from_start = log.replay(&user, EventId::ZERO, 10).await.unwrap();
     assert!(
         !from_start.truncated,
         "a resume from the start claims nothing"
     );
+    assert_eq!(
+        from_start.events.len(),
+        1,
+        "what the new log has is replayed"
+    );
     let latest = from_start.events[0].id;
     assert!(
         !log.replay(&user, latest, 10).await.unwrap().truncated,
         "a resume point of the new dataset is complete"
+    );
+    assert!(
+        log.replay(&user, before, 10).await.unwrap().truncated,
+        "the old resume point stays older than the dataset"
     );
 }
