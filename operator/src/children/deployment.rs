@@ -248,25 +248,8 @@ pub fn pod_spec(owner: &Owner<'_>, container: Container, spec: &ComponentSpec) -
 
 /// Mounts the certificates Secret at [`tls::MOUNT_DIR`], which `GOCHAT_TLS_DIR` names.
 fn mount_certificates(owner: &Owner<'_>, pod: &mut PodSpec) {
-    pod.volumes.get_or_insert_default().push(Volume {
-        name: "tls".to_owned(),
-        secret: Some(SecretVolumeSource {
-            secret_name: Some(owner.names.tls()),
-            default_mode: Some(0o440),
-            ..SecretVolumeSource::default()
-        }),
-        ..Volume::default()
-    });
+    mount_secret(pod, "tls", owner.names.tls(), tls::MOUNT_DIR);
     if let Some(container) = pod.containers.first_mut() {
-        container
-            .volume_mounts
-            .get_or_insert_default()
-            .push(VolumeMount {
-                name: "tls".to_owned(),
-                mount_path: tls::MOUNT_DIR.to_owned(),
-                read_only: Some(true),
-                ..VolumeMount::default()
-            });
         container
             .env
             .get_or_insert_default()
@@ -275,10 +258,16 @@ fn mount_certificates(owner: &Owner<'_>, pod: &mut PodSpec) {
 }
 
 fn mount_signing_key(owner: &Owner<'_>, pod: &mut PodSpec) {
+    mount_secret(pod, "signing-key", owner.names.signing_key(), MOUNT_DIR);
+}
+
+/// Mounts the Secret `secret` read-only at `dir` in the pod's container, as volume `volume`
+/// (files readable by the owner and group only).
+fn mount_secret(pod: &mut PodSpec, volume: &str, secret: String, dir: &str) {
     pod.volumes.get_or_insert_default().push(Volume {
-        name: "signing-key".to_owned(),
+        name: volume.to_owned(),
         secret: Some(SecretVolumeSource {
-            secret_name: Some(owner.names.signing_key()),
+            secret_name: Some(secret),
             default_mode: Some(0o440),
             ..SecretVolumeSource::default()
         }),
@@ -289,8 +278,8 @@ fn mount_signing_key(owner: &Owner<'_>, pod: &mut PodSpec) {
             .volume_mounts
             .get_or_insert_default()
             .push(VolumeMount {
-                name: "signing-key".to_owned(),
-                mount_path: MOUNT_DIR.to_owned(),
+                name: volume.to_owned(),
+                mount_path: dir.to_owned(),
                 read_only: Some(true),
                 ..VolumeMount::default()
             });
