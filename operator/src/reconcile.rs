@@ -195,12 +195,7 @@ where
 async fn ensure_certificates(owner: &Owner<'_>, ctx: &Context) -> Result<String, Error> {
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &owner.namespace);
     let certs = api.get_opt(&owner.names.tls()).await?;
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    )
-    .unwrap_or(i64::MAX);
+    let now = gochat_runtime::clock::now_ms() / 1000;
     let ca = api.get_opt(&owner.names.tls_ca()).await?;
     // Without its CAs (deleted by hand) nothing more can be issued under them: everything is
     // issued anew at once.

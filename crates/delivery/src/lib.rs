@@ -19,6 +19,13 @@ pub mod embedded;
 pub mod redis;
 
 pub use event_id::{EventId, ParseEventIdError};
+/// Milliseconds since the Unix epoch (0 before it, `u64::MAX` past it).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Signals a subscription buffers before further ones are dropped.
 pub(crate) const SIGNAL_CAPACITY: usize = 64;
 

@@ -3,14 +3,11 @@
 //! tokens and closes their sockets. Access tokens are checked locally, so without this feed
 //! a logged-out token would keep working until its `exp`.
 
-use std::{
-    sync::Mutex,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::DeliveryError;
+use crate::{DeliveryError, now_ms};
 
 /// A session whose access tokens stop counting before they expire.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,13 +46,6 @@ pub trait RevocationFeed: Send + Sync + 'static {
     /// most a few thousand per call; answers at once, with an empty batch when there is
     /// nothing new.
     async fn read(&self, cursor: Option<&str>) -> Result<RevocationBatch, DeliveryError>;
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The feed of one process, for `gochat local` and any setup where auth and the gateways

@@ -2,7 +2,10 @@
 //! while in force.
 
 use super::fresh_user;
-use crate::revocation::{Revocation, RevocationFeed, now_ms};
+use crate::{
+    now_ms,
+    revocation::{Revocation, RevocationFeed},
+};
 
 /// A reader from the start sees every revocation in force and none that is over; a reader
 /// from a cursor sees only what came after it; two readers see the same.

@@ -51,7 +51,7 @@ use std::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use ::redis::{
@@ -66,7 +66,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 pub use config::RedisLogConfig;
 pub use revocations::RedisRevocations;
 
-use crate::{DeliveryError, EventId, EventLog, Presence, Replay, Subscription};
+use crate::{DeliveryError, EventId, EventLog, Presence, Replay, Subscription, now_ms};
 use config::ms;
 use keys::Keys;
 use registry::Registry;
@@ -125,13 +125,6 @@ impl Shared {
 pub struct RedisEventLog {
     shared: Arc<Shared>,
     _stop: Arc<DropGuard>,
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Connection settings: fail fast while Redis is down (callers answer `Unavailable`), the

@@ -4,12 +4,10 @@
 //! was handed out by a Redis that has since lost its data, and whatever followed it then is
 //! gone without a trace in the logs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use redis::{RedisResult, Value};
 
 use super::{Conn, Failure, keys::Keys, reply};
-use crate::{EventId, Replay};
+use crate::{EventId, Replay, now_ms};
 
 /// The largest id there is: nothing can come after it.
 const LAST_ID: EventId = EventId::new(u64::MAX, u64::MAX);
@@ -17,9 +15,7 @@ const LAST_ID: EventId = EventId::new(u64::MAX, u64::MAX);
 /// When the dataset began (ms since the Unix epoch): the stored origin, or now, stored, when
 /// there is none (a new or a wiped Redis).
 pub(crate) async fn origin(conn: &Conn, keys: &Keys) -> Result<u64, Failure> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let now = now_ms();
     let before: Option<u64> = redis::cmd("SET")
         .arg(keys.origin())
         .arg(now)

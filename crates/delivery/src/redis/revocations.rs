@@ -11,8 +11,8 @@ use gochat_redis::TracedRedis;
 
 use super::{Conn, unavailable};
 use crate::{
-    DeliveryError,
-    revocation::{Revocation, RevocationBatch, RevocationFeed, now_ms},
+    DeliveryError, now_ms,
+    revocation::{Revocation, RevocationBatch, RevocationFeed},
 };
 
 const SESSION_FIELD: &str = "s";
