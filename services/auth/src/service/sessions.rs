@@ -139,9 +139,8 @@ impl AuthServiceImpl {
     /// Tells every gateway to refuse the access tokens of `session_id` from now until the
     /// last one issued expires.
     async fn announce_revocation(&self, session_id: &str) -> Result<(), DeliveryError> {
-        let until_ms = u64::try_from(now_ms()).unwrap_or(0).saturating_add(
-            u64::try_from(self.config.access_token_ttl.as_millis()).unwrap_or(u64::MAX),
-        );
+        let until_ms = u64::try_from(now_ms().saturating_add(millis(self.config.access_token_ttl)))
+            .unwrap_or(0);
         self.revocations
             .revoke(&Revocation {
                 session_id: session_id.to_owned(),
